@@ -1,0 +1,7 @@
+# uwh_warnings(target): the warning set every target of ours builds with.
+function(uwh_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+                                           -Wnon-virtual-dtor -Wno-missing-field-initializers
+                                           # g++ 12 misreads Asio's coroutine-frame allocator.
+                                           -Wno-mismatched-new-delete)
+endfunction()

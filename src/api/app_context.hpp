@@ -1,0 +1,72 @@
+#pragma once
+// Everything the HTTP handlers share, built once by `uwh serve`. Owns the modules.
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "clockify/jwt.hpp"
+#include "common/asio.hpp"
+#include "common/clock.hpp"
+#include "common/config.hpp"
+#include "common/crypto.hpp"
+#include "http/router.hpp"
+#include "ingest/clockify_receiver.hpp"
+#include "ingest/group_commit_writer.hpp"
+#include "lifecycle/installation_service.hpp"
+#include "lifecycle/token_directory.hpp"
+#include "store/store.hpp"
+
+namespace uwh::api {
+
+struct AppContext {
+  // Builds every module from the configuration: opens and migrates the store, loads the secret
+  // key and the trusted public key. Fails with a message naming the variable at fault.
+  [[nodiscard]] static Result<std::unique_ptr<AppContext>> Create(Config config,
+                                                                  const Clock& clock);
+  ~AppContext();
+
+  // Stops background work: the group-commit writer (after committing what it holds) and the
+  // blocking pool.
+  void Shutdown();
+
+  Config config;
+  const Clock& clock;
+  std::unique_ptr<store::Store> store;
+  std::optional<SecretBox> secrets;
+  std::optional<clockify::JwtVerifier> verifier;  // empty when signatures are not verified
+  std::unique_ptr<lifecycle::TokenDirectory> directory;
+  std::unique_ptr<lifecycle::InstallationService> installations;
+  std::unique_ptr<ingest::ClockifyReceiver> clockify_receiver;
+  std::unique_ptr<ingest::GroupCommitWriter> writer;
+  std::string manifest_json;
+  // Blocking work (database reads and lifecycle writes) runs here, never on the HTTP threads.
+  asio::thread_pool blocking{4};
+
+ private:
+  AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
+};
+
+// Runs `fn` on the blocking pool; the caller resumes on its own executor with fn's result.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
+  using R = std::invoke_result_t<F&>;
+  co_return co_await asio::co_spawn(
+      ctx.blocking.get_executor(),
+      [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
+      asio::use_awaitable);
+}
+
+// Appends a row through the group-commit writer; resumes once it is durably committed.
+asio::awaitable<Result<store::AppendOutcome>> AppendWebhook(AppContext& ctx, store::NewWebhook row);
+
+// Registers every endpoint.
+void RegisterRoutes(http::Router& router, AppContext& ctx);
+void RegisterHealthRoutes(http::Router& router, AppContext& ctx);
+void RegisterLifecycleRoutes(http::Router& router, AppContext& ctx);
+void RegisterWebhookRoutes(http::Router& router, AppContext& ctx);
+
+// An error response for `request`.
+http::Response ErrorResponse(const http::Request& request, const Error& error);
+
+}  // namespace uwh::api

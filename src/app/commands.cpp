@@ -1,0 +1,169 @@
+#include "app/commands.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <map>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "api/app_context.hpp"
+#include "clockify/manifest.hpp"
+#include "common/config.hpp"
+#include "common/logging.hpp"
+#include "http/server.hpp"
+#include "store/store.hpp"
+
+namespace uwh::app {
+namespace {
+
+int ConfigError(const Error& error) {
+  std::cerr << "uwh: " << error.message << "\n";
+  return 2;
+}
+
+// "90s", "30m", "2h", "1d", "600" (seconds); a leading '-' for the past.
+bool ParseDuration(const std::string& text, std::chrono::seconds* out) {
+  if (text.empty()) return false;
+  size_t pos = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &pos);
+  } catch (...) {
+    return false;
+  }
+  const std::string unit = text.substr(pos);
+  long long scale = 1;
+  if (unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  else if (unit == "d") scale = 86400;
+  else if (!unit.empty() && unit != "s") return false;
+  *out = std::chrono::seconds(n * scale);
+  return true;
+}
+
+}  // namespace
+
+int Serve() {
+  auto config = LoadConfig();
+  if (!config) return ConfigError(config.error());
+  log::SetLevel(config->log_level);
+  if (config->database_kind == DatabaseKind::kPostgres) {
+    return ConfigError(Error::Make(ErrorCode::kInvalidArgument, "invalid_config",
+                                   "UNIVERSAL_WEBHOOK_DATABASE_URL: PostgreSQL is not supported by "
+                                   "this build yet; use sqlite:///path"));
+  }
+  auto created = api::AppContext::Create(*config, SystemClock::Instance());
+  if (!created) return ConfigError(created.error());
+  api::AppContext& ctx = **created;
+
+  http::Router router;
+  api::RegisterRoutes(router, ctx);
+
+  const int threads = ctx.config.threads;
+  asio::io_context ioc(threads);
+  http::ServerOptions options;
+  options.host = ctx.config.host;
+  options.port = ctx.config.port;
+  options.max_body_bytes = ctx.config.max_body_bytes;
+  http::Server server(ioc, options, router);
+  auto port = server.Listen();
+  if (!port) return ConfigError(port.error());
+  server.Start();
+  log::Info("listening", {{"host", ctx.config.host},
+                          {"port", std::to_string(*port)},
+                          {"manifest", ctx.config.base_url + "/manifest"},
+                          {"ui", ctx.config.base_url + "/ui"}});
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer deadline(ioc);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    log::Info("shutting down: finishing requests in flight");
+    server.Stop([&ioc] { asio::post(ioc, [&ioc] { ioc.stop(); }); });
+    // A request that never finishes must not hold the process forever.
+    deadline.expires_after(std::chrono::seconds(10));
+    deadline.async_wait([&ioc](const boost::system::error_code& e) {
+      if (!e) ioc.stop();
+    });
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  ctx.Shutdown();
+  log::Info("stopped");
+  return 0;
+}
+
+int Migrate() {
+  auto config = LoadConfig();
+  if (!config) return ConfigError(config.error());
+  log::SetLevel(config->log_level);
+  auto store = store::OpenStore(config->database_url, config->db_synchronous_full);
+  if (!store) return ConfigError(store.error());
+  auto version = (*store)->Migrate();
+  if (!version) return ConfigError(version.error());
+  std::cout << "schema version " << *version << "\n";
+  return 0;
+}
+
+int PrintManifest() {
+  // The manifest needs no key and no database: read the configuration leniently.
+  auto config = LoadConfig();
+  if (!config && config.error().field != "UNIVERSAL_WEBHOOK_CLOCKIFY_PUBLIC_KEY_PATH") {
+    return ConfigError(config.error());
+  }
+  Config c;
+  if (config) {
+    c = *config;
+  } else {
+    std::map<std::string, std::string> vars;
+    for (char** e = environ; e && *e; ++e) {
+      std::string entry(*e);
+      const auto eq = entry.find('=');
+      if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    vars["UNIVERSAL_WEBHOOK_VERIFY_SIGNATURES"] = "false";
+    auto relaxed = ConfigFromVariables(vars);
+    if (!relaxed) return ConfigError(relaxed.error());
+    c = *relaxed;
+  }
+  if (auto ok = clockify::ValidateManifestConfig(c); !ok) return ConfigError(ok.error());
+  std::cout << clockify::BuildManifest(c) << "\n";
+  return 0;
+}
+
+int DevKeygen(const std::string& out_dir) {
+  if (auto ok = clockify::WriteDevKeyPair(out_dir); !ok) return ConfigError(ok.error());
+  std::cout << "wrote " << out_dir << "/private.pem and " << out_dir << "/public.pem\n"
+            << "trust it: UNIVERSAL_WEBHOOK_CLOCKIFY_PUBLIC_KEY_PATH=" << out_dir << "/public.pem\n";
+  return 0;
+}
+
+int DevToken(DevTokenOptions options) {
+  if (!options.ttl.empty()) {
+    std::chrono::seconds ttl{};
+    if (!ParseDuration(options.ttl, &ttl)) {
+      std::cerr << "uwh: --ttl must look like 90s, 30m, 2h or -5m, got '" << options.ttl << "'\n";
+      return 2;
+    }
+    options.request.ttl = ttl;
+  }
+  auto signer = clockify::JwtSigner::FromPemFile(options.key_path);
+  if (!signer) {
+    std::cerr << "uwh: " << signer.error().message
+              << " (create one with `uwh dev keygen`)\n";
+    return 2;
+  }
+  auto claims = clockify::DevTokenClaims(options.request, SystemClock::Instance());
+  if (!claims) return ConfigError(claims.error());
+  auto token = signer->Sign(*claims);
+  if (!token) return ConfigError(token.error());
+  std::cout << *token << "\n";
+  return 0;
+}
+
+}  // namespace uwh::app

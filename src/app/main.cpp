@@ -1,0 +1,69 @@
+// uwh: one binary, subcommands (SPEC §2).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Universal Webhook for Clockify"};
+  app.require_subcommand(1);
+
+  auto* serve = app.add_subcommand("serve", "Run the add-on server (configured by UNIVERSAL_WEBHOOK_* variables and .env)");
+  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
+  auto* manifest = app.add_subcommand("manifest", "Print the add-on manifest (JSON)");
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  auto* dev = app.add_subcommand("dev", "Development helpers: a local signing key and tokens");
+  dev->require_subcommand(1);
+  std::string key_dir = "./data/dev-keys";
+  auto* keygen = dev->add_subcommand("keygen", "Write a development RSA key pair (private.pem, public.pem)");
+  keygen->add_option("--out", key_dir, "Directory for the key pair")->capture_default_str();
+
+  uwh::app::DevTokenOptions token;
+  token.key_path = "./data/dev-keys/private.pem";
+  std::string kind = "install";
+  std::vector<std::string> claims;
+  auto* tok = dev->add_subcommand("token", "Print a token signed by the development key, with Clockify's claims");
+  tok->add_option("--kind", kind, "install, user, webhook or lifecycle")
+      ->check(CLI::IsMember({"install", "user", "webhook", "lifecycle"}))
+      ->capture_default_str();
+  tok->add_option("--workspace", token.request.workspace_id, "Workspace id")->required();
+  tok->add_option("--role", token.request.role, "workspaceRole of a user token")->capture_default_str();
+  tok->add_option("--ttl", token.ttl, "Lifetime: 90s, 30m, 2h; negative for an expired token");
+  tok->add_option("--claim", claims, "Extra or overriding claim name=value (repeatable)");
+  tok->add_option("--key", token.key_path, "Development private key (PEM)")->capture_default_str();
+  tok->add_option("--addon-key", token.request.addon_key, "The add-on key (sub claim)")->capture_default_str();
+  tok->add_option("--addon-id", token.request.addon_id, "addonId claim")->capture_default_str();
+  tok->add_option("--user", token.request.user_id, "user claim")->capture_default_str();
+  tok->add_option("--backend-url", token.request.backend_url, "backendUrl claim")->capture_default_str();
+  tok->add_option("--reports-url", token.request.reports_url, "reportsUrl claim")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*serve) return uwh::app::Serve();
+  if (*migrate) return uwh::app::Migrate();
+  if (*manifest) return uwh::app::PrintManifest();
+  if (*version) {
+    std::cout << "uwh " << UWH_VERSION << "\n";
+    return 0;
+  }
+  if (*keygen) return uwh::app::DevKeygen(key_dir);
+  if (*tok) {
+    using uwh::clockify::TokenKind;
+    token.request.kind = kind == "user"      ? TokenKind::kUser
+                         : kind == "webhook" ? TokenKind::kWebhook
+                         : kind == "lifecycle" ? TokenKind::kLifecycle
+                                               : TokenKind::kInstall;
+    for (const auto& c : claims) {
+      const auto eq = c.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "uwh: --claim must be name=value, got '" << c << "'\n";
+        return 2;
+      }
+      token.request.extra_claims.emplace_back(c.substr(0, eq), c.substr(eq + 1));
+    }
+    return uwh::app::DevToken(std::move(token));
+  }
+  return 0;
+}

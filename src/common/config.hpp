@@ -1,0 +1,92 @@
+#pragma once
+// Server configuration from UNIVERSAL_WEBHOOK_* environment variables and a .env file.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace uwh {
+
+// Per-workspace settings (manifest structured settings, SPEC §7). The server-wide values are the
+// defaults a new installation starts with; a workspace's own settings then override them.
+struct WorkspaceSettings {
+  bool bootstrap_run_on_install = true;
+  bool bootstrap_include_heavy_endpoints = false;
+  int bootstrap_max_rps = 25;
+  bool bootstrap_include_time_entries = true;
+  int bootstrap_time_entry_days_back = 30;
+  bool webhooks_enable_custom_webhooks = true;
+  int webhooks_webhook_log_retention_days = 90;
+  bool flows_enable_flows = true;
+  bool flows_enable_generic_http_actions = false;
+  int flows_flow_execution_retention_days = 30;
+  int flows_loop_guard_limit = 10;
+  int data_cache_ttl_days = 7;
+};
+
+enum class DatabaseKind { kSqlite, kPostgres };
+
+struct Config {
+  // Where and how to serve.
+  std::string host = "0.0.0.0";
+  uint16_t port = 8001;
+  std::string base_url = "http://localhost:8001";
+  int threads = 2;
+
+  // Storage.
+  DatabaseKind database_kind = DatabaseKind::kSqlite;
+  std::string database_url = "sqlite:///./universal_webhook.db";
+  std::string sqlite_path = "./universal_webhook.db";  // when database_kind is kSqlite
+  bool db_synchronous_full = true;
+
+  // Secrets and trust.
+  std::string encryption_key;         // base64 or hex of 32 bytes; empty: use the key file
+  std::string encryption_key_file = "./data/encryption.key";
+  std::string clockify_public_key_path;
+  bool verify_signatures = true;
+  std::string admin_api_key;
+
+  // The add-on.
+  std::string addon_key = "universal-webhook";
+  std::string addon_name = "Universal Webhook";
+  std::string sidebar_access = "ADMINS";  // ADMINS or EVERYONE
+  std::vector<std::string> manifest_events;
+  std::vector<std::string> extra_events;
+
+  // Requests.
+  int64_t max_body_bytes = 1 << 20;
+  int dedup_window_seconds = 300;
+  std::string log_level = "info";
+
+  // OpenAPI document.
+  std::string openapi_path;
+  std::string openapi_url;
+
+  // Operator master switches (SPEC §7): a feature runs only when this and the workspace setting
+  // are both on.
+  bool webhook_enable_custom = true;
+  bool flow_enable_flows = true;
+  bool flow_enable_generic_http_actions = false;
+  bool http_action_allow_private = false;
+
+  // Defaults for new installations.
+  WorkspaceSettings workspace_defaults;
+};
+
+// Reads the environment (and the .env file at `env_file` when it exists; variables already in the
+// environment win). Fails with a message naming the variable when a value is invalid.
+[[nodiscard]] Result<Config> LoadConfig(const std::string& env_file = ".env");
+
+// The same from an explicit variable map (for tests): keys are full names.
+[[nodiscard]] Result<Config> ConfigFromVariables(const std::map<std::string, std::string>& vars);
+
+// Parses KEY=VALUE lines (comments, blank lines, optional quotes, optional `export `).
+std::map<std::string, std::string> ParseEnvFile(const std::string& text);
+
+// The default manifest events of SPEC §8.
+const std::vector<std::string>& DefaultManifestEvents();
+const std::vector<std::string>& DefaultExtraEvents();
+
+}  // namespace uwh

@@ -1,0 +1,36 @@
+#pragma once
+// Maps (method, path pattern) to a handler. Patterns are literal segments and `{name}` segments;
+// literal routes win over parameter routes.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/asio.hpp"
+#include "http/message.hpp"
+
+namespace uwh::http {
+
+using Handler = std::function<asio::awaitable<Response>(Request&)>;
+
+class Router {
+ public:
+  // Not thread-safe while adding; Route() is safe to call concurrently once set up.
+  void Add(std::string method, std::string pattern, Handler handler);
+
+  // Finds the handler and fills request.path_params. 404 not_found for an unknown path, 405 with
+  // code method_not_allowed when the path exists for other methods.
+  asio::awaitable<Response> Route(Request& request) const;
+
+ private:
+  struct Entry {
+    std::string method;
+    std::vector<std::string> segments;
+    int literal_count = 0;
+    Handler handler;
+  };
+  std::vector<Entry> entries_;
+};
+
+std::vector<std::string> SplitPath(std::string_view path);
+
+}  // namespace uwh::http

@@ -1,0 +1,77 @@
+#pragma once
+// The SQLite backend of Store: one writer connection behind a mutex and a small pool of reader
+// connections (WAL lets readers proceed while the writer commits). Thread-safe.
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace uwh::store {
+
+class SqliteStore final : public Store {
+ public:
+  struct Options {
+    bool synchronous_full = true;  // synchronous=FULL (a commit survives a power cut), else NORMAL
+    int reader_connections = 4;    // ignored for ":memory:", where everything uses the writer
+    int busy_timeout_ms = 5000;    // waits for another process's lock before failing
+  };
+
+  // Opens (creating when missing) the database file at `path`, or a private in-memory database
+  // for ":memory:". Does not migrate. kInternal "database_error" when SQLite refuses.
+  [[nodiscard]] static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                                 Options options);
+  ~SqliteStore() override;
+
+  [[nodiscard]] Result<int> Migrate() override;
+  [[nodiscard]] Result<int> SchemaVersion() override;
+  int LatestSchemaVersion() const override;
+  [[nodiscard]] Result<bool> Ping() override;
+
+  [[nodiscard]] Result<Installation> UpsertInstallation(const Installation& in) override;
+  [[nodiscard]] Result<Installation> GetInstallation(const std::string& workspace_id) override;
+  [[nodiscard]] Result<std::vector<Installation>> ListActiveInstallations() override;
+  [[nodiscard]] Result<void> DeactivateInstallation(const std::string& workspace_id) override;
+  [[nodiscard]] Result<void> UpdateSettings(const std::string& workspace_id,
+                                            const std::string& settings_json) override;
+  [[nodiscard]] Result<void> UpdateStatus(const std::string& workspace_id,
+                                          const std::string& status) override;
+
+  [[nodiscard]] Result<void> ReplaceWebhookTokens(const std::string& workspace_id,
+                                                  const std::string& route,
+                                                  const std::vector<WebhookToken>& tokens) override;
+  [[nodiscard]] Result<WebhookToken> FindWebhookToken(const std::string& token_hash) override;
+  [[nodiscard]] Result<std::vector<WebhookToken>> ListWebhookTokens(
+      const std::string& workspace_id) override;
+
+  [[nodiscard]] Result<std::vector<AppendOutcome>> AppendWebhooks(
+      std::span<const NewWebhook> batch) override;
+  [[nodiscard]] Result<WebhookRecord> GetWebhook(const std::string& workspace_id,
+                                                 int64_t id) override;
+  [[nodiscard]] Result<int64_t> CountWebhooks(const std::string& workspace_id) override;
+
+  [[nodiscard]] Result<void> EnsureBootstrapState(const std::string& workspace_id) override;
+  [[nodiscard]] Result<BootstrapState> GetBootstrapState(const std::string& workspace_id) override;
+
+  // A connection with its prepared-statement cache; defined in sqlite_store.cpp.
+  class Connection;
+
+ private:
+  // Borrows a reader connection (the writer, under its mutex, when there are no readers) for the
+  // lifetime of the lease.
+  class ReadLease;
+
+  SqliteStore();
+
+  std::mutex writer_mutex_;
+  std::unique_ptr<Connection> writer_;
+
+  std::mutex readers_mutex_;
+  std::condition_variable reader_free_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::vector<Connection*> free_readers_;
+};
+
+}  // namespace uwh::store

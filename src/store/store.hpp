@@ -1,0 +1,146 @@
+#pragma once
+// The storage interface. Backends: SqliteStore (sqlite/), later PostgresStore (postgres/).
+// Every method is blocking and thread-safe; callers keep them off the HTTP threads. Every query is
+// scoped by workspace id. Tokens and secrets arrive here already encrypted.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace uwh::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct Installation {
+  int64_t id = 0;
+  std::string workspace_id;
+  std::string addon_id;
+  std::string addon_user_id;
+  std::string as_user;
+  std::string addon_token_ciphertext;  // encrypted installation token; empty once uninstalled
+  std::string settings_json = "{}";    // only the values the workspace set (SPEC §7 ids)
+  std::string api_url;
+  std::string backend_url;
+  std::string reports_url;
+  bool is_active = true;
+  std::string status = "ACTIVE";  // ACTIVE or INACTIVE (STATUS_CHANGED)
+  TimePoint installed_at{};
+  TimePoint updated_at{};
+};
+
+// A webhook signature token, bound to one event type of one installation.
+struct WebhookToken {
+  std::string workspace_id;
+  std::string event_type;
+  std::string path;
+  std::string route;              // "manifest" (install payload) or "api" (createWebhook)
+  std::string token_hash;         // hex SHA-256 of the token: the lookup key
+  std::string token_ciphertext;   // the token itself, encrypted
+  std::string clockify_webhook_id;  // set for route "api"
+};
+
+// A webhook to append to the log.
+struct NewWebhook {
+  std::string workspace_id;
+  std::string event_type;
+  std::string source;         // "CLOCKIFY" or "CUSTOM"
+  std::string custom_source;  // custom source name, empty for Clockify
+  std::string payload;        // the raw body, byte for byte
+  std::string headers_json;   // secrets redacted
+  std::string content_type;
+  std::string status = "received";  // or "skipped_inactive"
+  // De-duplication: a row with the same workspace and key received at or after `dedup_since` makes
+  // this one a duplicate. Empty key: no de-duplication.
+  std::string dedup_key;
+  std::optional<TimePoint> dedup_since;  // nullopt: any age
+  TimePoint received_at{};
+};
+
+struct AppendOutcome {
+  int64_t id = 0;
+  bool duplicate = false;  // id is then the first row's id
+};
+
+struct WebhookRecord {
+  int64_t id = 0;
+  std::string workspace_id;
+  std::string event_type;
+  std::string source;
+  std::string custom_source;
+  std::string payload;
+  std::string headers_json;
+  std::string content_type;
+  std::string status;
+  std::string error_message;
+  TimePoint received_at{};
+};
+
+struct BootstrapState {
+  std::string workspace_id;
+  std::string status = "pending";  // pending, in_progress, completed, error
+  int progress = 0;
+  int total_endpoints = 0;
+  int completed_endpoints = 0;
+  std::string error_message;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> completed_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Schema. Migrate() applies every pending migration in order, each in its own transaction;
+  // it fails (and applies nothing further) on the first error.
+  [[nodiscard]] virtual Result<int> Migrate() = 0;             // returns the schema version reached
+  [[nodiscard]] virtual Result<int> SchemaVersion() = 0;       // 0 on an empty database
+  virtual int LatestSchemaVersion() const = 0;
+  [[nodiscard]] virtual Result<bool> Ping() = 0;               // the database answers
+
+  // Installations. UpsertInstallation inserts or, for a known workspace, reactivates it and
+  // replaces its token, URLs and ids (settings are kept). Returns the stored row.
+  [[nodiscard]] virtual Result<Installation> UpsertInstallation(const Installation& in) = 0;
+  // kNotFound when the workspace never installed.
+  [[nodiscard]] virtual Result<Installation> GetInstallation(const std::string& workspace_id) = 0;
+  [[nodiscard]] virtual Result<std::vector<Installation>> ListActiveInstallations() = 0;
+  // Soft delete: is_active=false, token erased, webhook tokens deleted. kNotFound if unknown.
+  [[nodiscard]] virtual Result<void> DeactivateInstallation(const std::string& workspace_id) = 0;
+  [[nodiscard]] virtual Result<void> UpdateSettings(const std::string& workspace_id,
+                                                    const std::string& settings_json) = 0;
+  [[nodiscard]] virtual Result<void> UpdateStatus(const std::string& workspace_id,
+                                                  const std::string& status) = 0;
+
+  // Webhook tokens. Replace drops the workspace's tokens of `route` and stores `tokens`.
+  [[nodiscard]] virtual Result<void> ReplaceWebhookTokens(const std::string& workspace_id,
+                                                          const std::string& route,
+                                                          const std::vector<WebhookToken>& tokens) = 0;
+  // kNotFound when no stored token has that hash.
+  [[nodiscard]] virtual Result<WebhookToken> FindWebhookToken(const std::string& token_hash) = 0;
+  [[nodiscard]] virtual Result<std::vector<WebhookToken>> ListWebhookTokens(
+      const std::string& workspace_id) = 0;
+
+  // Webhook log. AppendWebhooks writes the whole batch in one durable transaction and returns one
+  // outcome per input, in order. De-duplication also sees earlier rows of the same batch.
+  [[nodiscard]] virtual Result<std::vector<AppendOutcome>> AppendWebhooks(
+      std::span<const NewWebhook> batch) = 0;
+  [[nodiscard]] virtual Result<WebhookRecord> GetWebhook(const std::string& workspace_id,
+                                                         int64_t id) = 0;
+  [[nodiscard]] virtual Result<int64_t> CountWebhooks(const std::string& workspace_id) = 0;
+
+  // Bootstrap state: created (pending) at install when missing.
+  [[nodiscard]] virtual Result<void> EnsureBootstrapState(const std::string& workspace_id) = 0;
+  [[nodiscard]] virtual Result<BootstrapState> GetBootstrapState(
+      const std::string& workspace_id) = 0;
+};
+
+// Opens the store for a database URL (sqlite:///path, sqlite+aiosqlite:///path, sqlite:///:memory:).
+// `synchronous_full` selects SQLite's synchronous=FULL (else NORMAL).
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url,
+                                                       bool synchronous_full);
+
+}  // namespace uwh::store

@@ -1,0 +1,62 @@
+#include "http/router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace uwh::http {
+namespace {
+
+Response Dispatch(const Router& router, Request& request) {
+  asio::io_context ioc;
+  Response out;
+  asio::co_spawn(ioc, router.Route(request), [&](std::exception_ptr e, Response r) {
+    if (e) std::rethrow_exception(e);
+    out = std::move(r);
+  });
+  ioc.run();
+  return out;
+}
+
+Handler Answer(std::string text) {
+  return [text](Request& r) -> asio::awaitable<Response> {
+    std::string body = text;
+    for (const auto& [k, v] : r.path_params) body += " " + k + "=" + v;
+    co_return Response::Json(200, body);
+  };
+}
+
+TEST(RouterTest, LiteralRoutesBeatParameterRoutes) {
+  Router router;
+  router.Add("POST", "/webhooks/clockify/{event}", Answer("event"));
+  router.Add("POST", "/webhooks/clockify", Answer("plain"));
+  router.Add("GET", "/ui/webhooks/{id}", Answer("one"));
+  router.Add("GET", "/ui/webhooks/stats", Answer("stats"));
+
+  Request r{.method = "POST", .path = "/webhooks/clockify/NEW_PROJECT"};
+  EXPECT_EQ(Dispatch(router, r).body, "event event=NEW_PROJECT");
+  r = Request{.method = "POST", .path = "/webhooks/clockify"};
+  EXPECT_EQ(Dispatch(router, r).body, "plain");
+  r = Request{.method = "GET", .path = "/ui/webhooks/stats"};
+  EXPECT_EQ(Dispatch(router, r).body, "stats");
+  r = Request{.method = "GET", .path = "/ui/webhooks/42"};
+  EXPECT_EQ(Dispatch(router, r).body, "one id=42");
+}
+
+TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405) {
+  Router router;
+  router.Add("GET", "/healthz", Answer("ok"));
+  Request r{.method = "GET", .path = "/nope", .request_id = "rid-1"};
+  Response res = Dispatch(router, r);
+  EXPECT_EQ(res.status, 404);
+  EXPECT_NE(res.body.find("\"code\":\"not_found\""), std::string::npos);
+  EXPECT_NE(res.body.find("\"request_id\":\"rid-1\""), std::string::npos);
+  r = Request{.method = "POST", .path = "/healthz"};
+  EXPECT_EQ(Dispatch(router, r).status, 405);
+}
+
+TEST(RouterTest, SplitPathIgnoresEmptySegments) {
+  EXPECT_EQ(SplitPath("//a/b//c/"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(SplitPath("/").empty());
+}
+
+}  // namespace
+}  // namespace uwh::http
