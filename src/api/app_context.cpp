@@ -43,6 +43,8 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
       ctx->config, *ctx->store, *ctx->secrets, verifier, clock, *ctx->directory);
   ctx->clockify_receiver =
       std::make_unique<ingest::ClockifyReceiver>(ctx->config, verifier, *ctx->directory, clock);
+  ctx->custom_receiver =
+      std::make_unique<ingest::CustomReceiver>(ctx->config, *ctx->store, *ctx->secrets, clock);
   ctx->writer = std::make_unique<ingest::GroupCommitWriter>(
       *ctx->store, ingest::GroupCommitWriter::Options{});
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
@@ -86,6 +88,8 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterHealthRoutes(router, ctx);
   RegisterLifecycleRoutes(router, ctx);
   RegisterWebhookRoutes(router, ctx);
+  RegisterUiWebhookRoutes(router, ctx);
+  RegisterUiCustomSourceRoutes(router, ctx);
 }
 
 }  // namespace uwh::api

@@ -12,6 +12,7 @@
 #include "common/crypto.hpp"
 #include "http/router.hpp"
 #include "ingest/clockify_receiver.hpp"
+#include "ingest/custom_receiver.hpp"
 #include "ingest/group_commit_writer.hpp"
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
@@ -38,6 +39,7 @@ struct AppContext {
   std::unique_ptr<lifecycle::TokenDirectory> directory;
   std::unique_ptr<lifecycle::InstallationService> installations;
   std::unique_ptr<ingest::ClockifyReceiver> clockify_receiver;
+  std::unique_ptr<ingest::CustomReceiver> custom_receiver;
   std::unique_ptr<ingest::GroupCommitWriter> writer;
   std::string manifest_json;
   // Blocking work (database reads and lifecycle writes) runs here, never on the HTTP threads.
@@ -48,6 +50,8 @@ struct AppContext {
 };
 
 // Runs `fn` on the blocking pool; the caller resumes on its own executor with fn's result.
+// Capture by reference only: g++ 12 destroys a temporary with a non-trivial destructor inside a
+// co_await expression twice, so a lambda owning a std::string there corrupts the heap.
 template <typename F>
 asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
   using R = std::invoke_result_t<F&>;
@@ -65,6 +69,8 @@ void RegisterRoutes(http::Router& router, AppContext& ctx);
 void RegisterHealthRoutes(http::Router& router, AppContext& ctx);
 void RegisterLifecycleRoutes(http::Router& router, AppContext& ctx);
 void RegisterWebhookRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
 
 // An error response for `request`.
 http::Response ErrorResponse(const http::Request& request, const Error& error);

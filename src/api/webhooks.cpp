@@ -4,6 +4,13 @@
 namespace uwh::api {
 namespace {
 
+http::Response AcceptedResponse(const store::AppendOutcome& outcome) {
+  std::string body = R"({"status":"accepted","id":)" + std::to_string(outcome.id);
+  if (outcome.duplicate) body += R"(,"duplicate":true)";
+  body += "}";
+  return http::Response::Json(200, std::move(body));
+}
+
 asio::awaitable<http::Response> ReceiveClockify(AppContext& ctx, http::Request& req) {
   const ingest::ClockifyDelivery delivery{req.Param("event"), req.body, &req.headers};
   auto checked = ctx.clockify_receiver->Check(delivery);
@@ -45,15 +52,23 @@ asio::awaitable<http::Response> ReceiveClockify(AppContext& ctx, http::Request& 
   if (!row) co_return ErrorResponse(req, row.error());
   auto outcome = co_await AppendWebhook(ctx, std::move(*row));
   if (!outcome) co_return ErrorResponse(req, outcome.error());
-  std::string body = R"({"status":"accepted","id":)" + std::to_string(outcome->id);
-  if (outcome->duplicate) body += R"(,"duplicate":true)";
-  body += "}";
-  co_return http::Response::Json(200, std::move(body));
+  co_return AcceptedResponse(*outcome);
+}
+
+asio::awaitable<http::Response> ReceiveCustom(AppContext& ctx, http::Request& req) {
+  const ingest::CustomDelivery delivery{req.Param("source"), req.body, &req.headers};
+  auto row = co_await Offload(ctx, [&] { return ctx.custom_receiver->Prepare(delivery); });
+  if (!row) co_return ErrorResponse(req, row.error());
+  auto outcome = co_await AppendWebhook(ctx, std::move(*row));
+  if (!outcome) co_return ErrorResponse(req, outcome.error());
+  co_return AcceptedResponse(*outcome);
 }
 
 }  // namespace
 
 void RegisterWebhookRoutes(http::Router& router, AppContext& ctx) {
+  router.Add("POST", "/webhooks/custom/{source*}",
+             [&ctx](http::Request& req) { return ReceiveCustom(ctx, req); });
   auto handler = [&ctx](http::Request& req) { return ReceiveClockify(ctx, req); };
   router.Add("POST", "/webhooks/clockify", handler);
   router.Add("POST", "/webhooks/clockify/{event}", handler);

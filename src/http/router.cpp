@@ -33,12 +33,21 @@ asio::awaitable<Response> Router::Route(Request& request) const {
   const auto segments = SplitPath(request.path);
   bool path_known = false;
   for (const auto& e : entries_) {
-    if (e.segments.size() != segments.size()) continue;
+    const bool rest = !e.segments.empty() && e.segments.back().size() > 3 &&
+                      e.segments.back().ends_with("*}");
+    if (rest ? segments.size() < e.segments.size() : e.segments.size() != segments.size()) {
+      continue;
+    }
     std::map<std::string, std::string> params;
     bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
+    for (size_t i = 0; i < e.segments.size() && match; ++i) {
       const auto& p = e.segments[i];
-      if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
+      if (rest && i + 1 == e.segments.size()) {
+        // {name*}: the rest of the path, slashes included.
+        std::string joined = segments[i];
+        for (size_t j = i + 1; j < segments.size(); ++j) joined += "/" + segments[j];
+        params[p.substr(1, p.size() - 3)] = std::move(joined);
+      } else if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
         params[p.substr(1, p.size() - 2)] = segments[i];
       } else {
         match = p == segments[i];

@@ -1,6 +1,7 @@
 #pragma once
-// Maps (method, path pattern) to a handler. Patterns are literal segments and `{name}` segments;
-// literal routes win over parameter routes.
+// Maps (method, path pattern) to a handler. Patterns are literal segments, `{name}` segments, and
+// a last `{name*}` that takes the rest of the path (slashes included, so handlers can refuse it
+// with a clear error). Routes with more literal segments win.
 #include <functional>
 #include <string>
 #include <vector>

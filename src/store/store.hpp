@@ -91,6 +91,46 @@ struct BootstrapState {
   std::optional<TimePoint> completed_at;
 };
 
+// A (workspace, source) that may send custom webhooks (SPEC §4.3).
+struct CustomSource {
+  std::string workspace_id;
+  std::string source;
+  std::string secret_ciphertext;  // encrypted "whsec_…"; empty for an open source
+  bool open = false;              // accepts unsigned calls
+  TimePoint created_at{};
+};
+
+// Filters of the webhook log list; empty fields do not filter.
+struct WebhookFilter {
+  std::string event_type;
+  std::string source;         // "CLOCKIFY" or "CUSTOM"
+  std::string custom_source;  // a custom source name
+  std::string status;
+  std::optional<TimePoint> from;  // received_at >= from
+  std::optional<TimePoint> to;    // received_at < to
+};
+
+// One page, newest first. `before_id` is the keyset cursor: only rows with id < before_id.
+struct WebhookPage {
+  std::vector<WebhookRecord> items;  // payload and headers left empty in lists
+  std::optional<int64_t> next_before_id;  // set when more rows may follow
+};
+
+struct CountByKey {
+  std::string key;
+  int64_t count = 0;
+};
+
+// The webhook part of the dashboard over [since, now].
+struct WebhookStats {
+  int64_t total = 0;
+  std::vector<CountByKey> by_status;      // sorted by key
+  std::vector<CountByKey> by_event_type;  // sorted by count desc, then key
+  std::vector<CountByKey> by_source;      // "CLOCKIFY", "CUSTOM"
+  int64_t errors = 0;                     // status "error"
+  std::optional<TimePoint> last_received_at;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -131,6 +171,23 @@ class Store {
   [[nodiscard]] virtual Result<WebhookRecord> GetWebhook(const std::string& workspace_id,
                                                          int64_t id) = 0;
   [[nodiscard]] virtual Result<int64_t> CountWebhooks(const std::string& workspace_id) = 0;
+  // Newest first, at most `limit` rows (1–500), only rows with id < before_id when given.
+  [[nodiscard]] virtual Result<WebhookPage> ListWebhooks(const std::string& workspace_id,
+                                                         const WebhookFilter& filter,
+                                                         std::optional<int64_t> before_id,
+                                                         int limit) = 0;
+  [[nodiscard]] virtual Result<WebhookStats> GetWebhookStats(const std::string& workspace_id,
+                                                             TimePoint since) = 0;
+
+  // Custom sources. Create: kConflict when (workspace, source) exists. Delete: kNotFound when it
+  // does not.
+  [[nodiscard]] virtual Result<CustomSource> CreateCustomSource(const CustomSource& source) = 0;
+  [[nodiscard]] virtual Result<CustomSource> GetCustomSource(const std::string& workspace_id,
+                                                             const std::string& source) = 0;
+  [[nodiscard]] virtual Result<std::vector<CustomSource>> ListCustomSources(
+      const std::string& workspace_id) = 0;
+  [[nodiscard]] virtual Result<void> DeleteCustomSource(const std::string& workspace_id,
+                                                        const std::string& source) = 0;
 
   // Bootstrap state: created (pending) at install when missing.
   [[nodiscard]] virtual Result<void> EnsureBootstrapState(const std::string& workspace_id) = 0;

@@ -597,3 +597,116 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "last: run after every other test of the session")
+
+
+# --------------------------------------------------------------------------------------------
+# Custom webhooks and the UI API (issue 3)
+# --------------------------------------------------------------------------------------------
+WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
+def ui_headers(token: str | None) -> dict:
+    return {"X-Addon-Token": token} if token is not None else {}
+
+
+def ui_get(server: Server, path: str, token: str | None = None, *, params=None,
+           headers=None) -> requests.Response:
+    hdrs = ui_headers(token)
+    hdrs.update(headers or {})
+    return server.get(path, params=params, headers=hdrs)
+
+
+def ui_delete(server: Server, path: str, token: str | None = None, *, params=None,
+              headers=None) -> requests.Response:
+    hdrs = ui_headers(token)
+    hdrs.update(headers or {})
+    return http().delete(server.url(path), params=params, headers=hdrs, timeout=15)
+
+
+def user_token(minter: Minter, workspace: str, role: str = "ADMIN", **kw) -> str:
+    """A Clockify user token (workspaceRole `role`) for the UI API."""
+    kw.setdefault("cache", "ttl" not in kw)
+    return minter.mint("user", workspace, role=role, **kw)
+
+
+def create_custom_source(server: Server, token: str | None, source, *, open_source=False,
+                         body: dict | None = None, headers: dict | None = None,
+                         params=None) -> requests.Response:
+    """POST /ui/custom-sources. The 201 answer is the one place where the secret may appear:
+    it goes through an unrecorded session, the secret is recorded as a secret (both the
+    `whsec_…` form and its base64 part), and the answer is recorded for the no-secrets check
+    with the secret masked, so every other byte of it is still checked."""
+    if body is None:
+        body = {"source": source, "open": open_source}
+    hdrs = {"Content-Type": "application/json"}
+    hdrs.update(ui_headers(token))
+    hdrs.update(headers or {})
+    raw = requests.Session()
+    resp = raw.post(server.url("/ui/custom-sources"), data=json.dumps(body).encode(),
+                    headers=hdrs, params=params, timeout=15)
+    secret = None
+    try:
+        parsed = resp.json()
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("secret"), str) and parsed["secret"]:
+        secret = parsed["secret"]
+        record_secret(secret)
+        if secret.startswith(WEBHOOK_SECRET_PREFIX) and len(secret) > len(WEBHOOK_SECRET_PREFIX) + 8:
+            record_secret(secret[len(WEBHOOK_SECRET_PREFIX):])
+    content = resp.content or b""
+    if secret:
+        content = content.replace(secret.encode(), b"<secret shown once>")
+        content = content.replace(secret.encode().replace(b"/", b"\\/"), b"<secret shown once>")
+    parts = [content] + [f"{k}: {v}".encode("utf-8", "replace") for k, v in resp.headers.items()]
+    RESPONSES.append(b"\n".join(parts))
+    return resp
+
+
+def sign_custom(secret: str, msg_id: str, timestamp: str | int, body: bytes) -> str:
+    """Standard Webhooks: v1,<base64 HMAC-SHA256(key, id.timestamp.body)>, key = the decoded
+    base64 part of whsec_<base64>."""
+    import hashlib
+    import hmac
+    assert secret.startswith(WEBHOOK_SECRET_PREFIX), "not a whsec_ secret"
+    key = base64.b64decode(secret[len(WEBHOOK_SECRET_PREFIX):])
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def send_custom(server: Server, source: str, body: bytes, *, workspace: str | None,
+                secret: str | None = None, msg_id: str | None = None,
+                timestamp: int | str | None = None, content_type: str | None = "application/json",
+                event_type: str | None = None, header_source: str | None = "same",
+                extra_headers: dict | None = None, drop=(), signature: str | None = None,
+                session=None) -> requests.Response:
+    """POST /webhooks/custom/{source}. With `secret`, signs per Standard Webhooks (fresh
+    webhook-id and current timestamp unless given); `drop` removes headers after signing;
+    `signature` overrides the computed webhook-signature."""
+    headers = {}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    if header_source == "same":
+        header_source = source
+    if header_source is not None:
+        headers["X-Webhook-Source"] = header_source
+    if workspace is not None:
+        headers["X-Workspace-Id"] = workspace
+    if event_type is not None:
+        headers["X-Event-Type"] = event_type
+    if secret is not None or msg_id is not None or signature is not None:
+        msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        headers["webhook-id"] = msg_id
+        headers["webhook-timestamp"] = str(timestamp)
+        if signature is None and secret is not None:
+            signature = sign_custom(secret, msg_id, timestamp, body)
+        if signature is not None:
+            headers["webhook-signature"] = signature
+    headers.update(extra_headers or {})
+    for name in drop:
+        headers.pop(name, None)
+    s = session or http()
+    # Not Server.post: it would add a Content-Type when the test wants none.
+    return s.post(server.url(f"/webhooks/custom/{source}"), data=body, headers=headers,
+                  timeout=15)

@@ -3,9 +3,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <iterator>
+#include <limits>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -113,6 +116,40 @@ constexpr std::string_view kGetWebhook =
 constexpr std::string_view kCountWebhooks =
     "SELECT COUNT(*) FROM universal_webhook_log WHERE workspace_id = $1";
 
+// The list reads the page's ids first, then only those rows. Under a from/to filter the ids come
+// from the covering (workspace_id, received_at, …) index, sorted: the window's rows are read from
+// index pages alone, never from the table, whose rows carry the payloads. "id + 0" keeps SQLite
+// from walking every newer row of the workspace by id instead (with a cursor it would prefer that,
+// and reach old windows only after reading the whole newer log). Built by ListWebhooksSql().
+#define UWH_WEBHOOK_LIST_COLUMNS                                                               \
+  "id, workspace_id, event_type, source, custom_source, content_type, status, error_message, " \
+  "received_at"
+constexpr std::string_view kWebhookListHead =
+    "SELECT " UWH_WEBHOOK_LIST_COLUMNS
+    " FROM universal_webhook_log WHERE workspace_id = $1 AND id IN ("
+    "SELECT id FROM universal_webhook_log WHERE workspace_id = $1";
+constexpr std::string_view kWebhookListTail = " ORDER BY id DESC LIMIT $3) ORDER BY id DESC";
+// One grouped pass over the window; the three breakdowns are summed from it.
+constexpr std::string_view kWebhookCountsSince =
+    "SELECT status, event_type, source, COUNT(*) FROM universal_webhook_log "
+    "WHERE workspace_id = $1 AND received_at >= $2 GROUP BY status, event_type, source";
+constexpr std::string_view kLastWebhookAt =
+    "SELECT MAX(received_at) FROM universal_webhook_log WHERE workspace_id = $1";
+
+#define UWH_CUSTOM_SOURCE_COLUMNS "workspace_id, source, secret_ciphertext, is_open, created_at"
+
+constexpr std::string_view kInsertCustomSource =
+    "INSERT INTO universal_webhook_custom_source (" UWH_CUSTOM_SOURCE_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5) RETURNING " UWH_CUSTOM_SOURCE_COLUMNS;
+constexpr std::string_view kGetCustomSource =
+    "SELECT " UWH_CUSTOM_SOURCE_COLUMNS
+    " FROM universal_webhook_custom_source WHERE workspace_id = $1 AND source = $2";
+constexpr std::string_view kListCustomSources =
+    "SELECT " UWH_CUSTOM_SOURCE_COLUMNS
+    " FROM universal_webhook_custom_source WHERE workspace_id = $1 ORDER BY source";
+constexpr std::string_view kDeleteCustomSource =
+    "DELETE FROM universal_webhook_custom_source WHERE workspace_id = $1 AND source = $2";
+
 constexpr std::string_view kEnsureBootstrapState =
     "INSERT INTO universal_webhook_bootstrap_state (workspace_id, status, progress, "
     "total_endpoints, completed_endpoints) VALUES ($1, 'pending', 0, 0, 0) "
@@ -125,6 +162,8 @@ constexpr std::string_view kPing = "SELECT 1";
 
 #undef UWH_INSTALLATION_COLUMNS
 #undef UWH_TOKEN_COLUMNS
+#undef UWH_WEBHOOK_LIST_COLUMNS
+#undef UWH_CUSTOM_SOURCE_COLUMNS
 
 // SQLite's message only: it names tables and columns, never row contents.
 Error DbError(sqlite3* db, std::string_view what) {
@@ -289,6 +328,77 @@ WebhookToken ReadToken(const Statement& s) {
 }
 
 bool ValidStatus(const std::string& status) { return status == "ACTIVE" || status == "INACTIVE"; }
+
+// Placeholders of the list statement: $1 workspace, $2 id bound, $3 limit, then one per filter
+// present, in this order.
+enum ListFilter { kEventType, kSource, kCustomSource, kStatus, kFrom, kTo, kFilterCount };
+
+std::array<bool, kFilterCount> PresentFilters(const WebhookFilter& f) {
+  return {!f.event_type.empty(), !f.source.empty(),  !f.custom_source.empty(),
+          !f.status.empty(),     f.from.has_value(), f.to.has_value()};
+}
+
+std::string ListWebhooksSql(const WebhookFilter& filter) {
+  static constexpr std::array<std::string_view, kFilterCount> kConditions = {
+      " AND event_type = $", " AND source = $",       " AND custom_source = $",
+      " AND status = $",     " AND received_at >= $", " AND received_at < $"};
+  const auto present = PresentFilters(filter);
+  std::string sql(kWebhookListHead);
+  sql += filter.from || filter.to ? " AND id + 0 < $2" : " AND id < $2";
+  int placeholder = 3;
+  for (int i = 0; i < kFilterCount; ++i) {
+    if (!present[i]) continue;
+    sql += kConditions[i];
+    sql += std::to_string(++placeholder);
+  }
+  sql += kWebhookListTail;
+  return sql;
+}
+
+WebhookRecord ReadListedWebhook(const Statement& s) {
+  WebhookRecord r;
+  r.id = s.ColumnInt(0);
+  r.workspace_id = s.ColumnText(1);
+  r.event_type = s.ColumnText(2);
+  r.source = s.ColumnText(3);
+  r.custom_source = s.ColumnText(4);
+  r.content_type = s.ColumnText(5);
+  r.status = s.ColumnText(6);
+  r.error_message = s.ColumnText(7);
+  r.received_at = s.ColumnTime(8);
+  return r;
+}
+
+// Counts in key order (std::map) → CountByKey, keeping that order.
+std::vector<CountByKey> ToCounts(const std::map<std::string, int64_t>& counts) {
+  std::vector<CountByKey> out;
+  out.reserve(counts.size());
+  for (const auto& [key, count] : counts) out.push_back(CountByKey{key, count});
+  return out;
+}
+
+CustomSource ReadCustomSource(const Statement& s) {
+  CustomSource c;
+  c.workspace_id = s.ColumnText(0);
+  c.source = s.ColumnText(1);
+  c.secret_ciphertext = s.ColumnText(2);
+  c.open = s.ColumnInt(3) != 0;
+  c.created_at = s.ColumnTime(4);
+  return c;
+}
+
+// SPEC §4.3: the {source} of /webhooks/custom/{source}.
+bool ValidSourceName(const std::string& source) {
+  if (source.empty() || source.size() > 64) return false;
+  return std::all_of(source.begin(), source.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+Error CustomSourceNotFound(const std::string& source) {
+  return NotFound("custom source '" + source + "' not found");
+}
 
 }  // namespace
 
@@ -872,6 +982,172 @@ Result<int64_t> SqliteStore::CountWebhooks(const std::string& workspace_id) {
   s.TextNoCopy(1, workspace_id);
   if (s.Step() != SQLITE_ROW) return tl::unexpected(s.Failure("cannot count webhooks"));
   return s.ColumnInt(0);
+}
+
+Result<WebhookPage> SqliteStore::ListWebhooks(const std::string& workspace_id,
+                                              const WebhookFilter& filter,
+                                              std::optional<int64_t> before_id, int limit) {
+  if (limit < 1 || limit > 500) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed", "limit must be between 1 and 500",
+                "limit");
+  }
+  const std::string sql = ListWebhooksSql(filter);
+  ReadLease lease(*this);
+  auto stmt = lease.conn().Prepare(sql);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Statement s(*stmt);
+  s.TextNoCopy(1, workspace_id);
+  s.Int(2, before_id.value_or(std::numeric_limits<int64_t>::max()));
+  // One row more than asked tells whether another page follows.
+  s.Int(3, static_cast<int64_t>(limit) + 1);
+  const auto present = PresentFilters(filter);
+  int placeholder = 3;
+  if (present[kEventType]) s.TextNoCopy(++placeholder, filter.event_type);
+  if (present[kSource]) s.TextNoCopy(++placeholder, filter.source);
+  if (present[kCustomSource]) s.TextNoCopy(++placeholder, filter.custom_source);
+  if (present[kStatus]) s.TextNoCopy(++placeholder, filter.status);
+  if (present[kFrom]) s.Time(++placeholder, *filter.from);
+  if (present[kTo]) s.Time(++placeholder, *filter.to);
+
+  WebhookPage page;
+  page.items.reserve(static_cast<size_t>(limit) + 1);
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) page.items.push_back(ReadListedWebhook(s));
+  if (rc != SQLITE_DONE) return tl::unexpected(s.Failure("cannot list webhooks"));
+  if (page.items.size() > static_cast<size_t>(limit)) {
+    page.items.pop_back();
+    page.next_before_id = page.items.back().id;
+  }
+  return page;
+}
+
+Result<WebhookStats> SqliteStore::GetWebhookStats(const std::string& workspace_id,
+                                                  TimePoint since) {
+  WebhookStats stats;
+  std::map<std::string, int64_t> by_status;
+  std::map<std::string, int64_t> by_event_type;
+  std::map<std::string, int64_t> by_source;
+  ReadLease lease(*this);
+  {
+    auto stmt = lease.conn().Prepare(kWebhookCountsSince);
+    if (!stmt) return tl::unexpected(stmt.error());
+    Statement s(*stmt);
+    s.TextNoCopy(1, workspace_id);
+    s.Time(2, since);
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      const int64_t count = s.ColumnInt(3);
+      by_status[s.ColumnText(0)] += count;
+      by_event_type[s.ColumnText(1)] += count;
+      by_source[s.ColumnText(2)] += count;
+      stats.total += count;
+    }
+    if (rc != SQLITE_DONE) return tl::unexpected(s.Failure("cannot count webhooks"));
+  }
+  {
+    // A separate read: a row committed in between may be newer than the counts know.
+    auto stmt = lease.conn().Prepare(kLastWebhookAt);
+    if (!stmt) return tl::unexpected(stmt.error());
+    Statement s(*stmt);
+    s.TextNoCopy(1, workspace_id);
+    if (s.Step() != SQLITE_ROW) return tl::unexpected(s.Failure("cannot read the last webhook"));
+    stats.last_received_at = s.ColumnOptionalTime(0);
+  }
+  if (auto it = by_status.find("error"); it != by_status.end()) stats.errors = it->second;
+  stats.by_status = ToCounts(by_status);
+  stats.by_source = ToCounts(by_source);
+  stats.by_event_type = ToCounts(by_event_type);
+  std::stable_sort(stats.by_event_type.begin(), stats.by_event_type.end(),
+                   [](const CountByKey& a, const CountByKey& b) { return a.count > b.count; });
+  return stats;
+}
+
+std::string SqliteStore::ListWebhooksSqlForTest(const WebhookFilter& filter) {
+  return ListWebhooksSql(filter);
+}
+
+std::vector<std::string> SqliteStore::WebhookStatsSqlForTest() {
+  return {std::string(kWebhookCountsSince), std::string(kLastWebhookAt)};
+}
+
+// ---- Custom sources ----
+
+Result<CustomSource> SqliteStore::CreateCustomSource(const CustomSource& source) {
+  if (source.workspace_id.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed", "workspace_id is required",
+                "workspace_id");
+  }
+  if (!ValidSourceName(source.source)) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed",
+                "source must be 1 to 64 of A-Z a-z 0-9 . _ -", "source");
+  }
+  if (source.open && !source.secret_ciphertext.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed",
+                "an open custom source has no secret", "open");
+  }
+  if (!source.open && source.secret_ciphertext.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed",
+                "a custom source that is not open needs a secret", "secret_ciphertext");
+  }
+
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  auto stmt = writer_->Prepare(kInsertCustomSource);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Statement s(*stmt);
+  s.TextNoCopy(1, source.workspace_id);
+  s.TextNoCopy(2, source.source);
+  s.TextOrNull(3, source.secret_ciphertext);
+  s.Int(4, source.open ? 1 : 0);
+  s.Time(5, NowIfUnset(source.created_at));
+  const int rc = s.Step();
+  if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+    return Fail(ErrorCode::kConflict, "conflict",
+                "custom source '" + source.source + "' already exists", "source");
+  }
+  if (rc != SQLITE_ROW) return tl::unexpected(s.Failure("cannot store the custom source"));
+  CustomSource out = ReadCustomSource(s);
+  if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot store the custom source"));
+  return out;
+}
+
+Result<CustomSource> SqliteStore::GetCustomSource(const std::string& workspace_id,
+                                                  const std::string& source) {
+  ReadLease lease(*this);
+  auto stmt = lease.conn().Prepare(kGetCustomSource);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Statement s(*stmt);
+  s.TextNoCopy(1, workspace_id);
+  s.TextNoCopy(2, source);
+  const int rc = s.Step();
+  if (rc == SQLITE_DONE) return tl::unexpected(CustomSourceNotFound(source));
+  if (rc != SQLITE_ROW) return tl::unexpected(s.Failure("cannot read the custom source"));
+  return ReadCustomSource(s);
+}
+
+Result<std::vector<CustomSource>> SqliteStore::ListCustomSources(const std::string& workspace_id) {
+  ReadLease lease(*this);
+  auto stmt = lease.conn().Prepare(kListCustomSources);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Statement s(*stmt);
+  s.TextNoCopy(1, workspace_id);
+  std::vector<CustomSource> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadCustomSource(s));
+  if (rc != SQLITE_DONE) return tl::unexpected(s.Failure("cannot list custom sources"));
+  return out;
+}
+
+Result<void> SqliteStore::DeleteCustomSource(const std::string& workspace_id,
+                                             const std::string& source) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  auto stmt = writer_->Prepare(kDeleteCustomSource);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Statement s(*stmt);
+  s.TextNoCopy(1, workspace_id);
+  s.TextNoCopy(2, source);
+  if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot delete the custom source"));
+  if (sqlite3_changes(writer_->db()) == 0) return tl::unexpected(CustomSourceNotFound(source));
+  return {};
 }
 
 // ---- Bootstrap state ----

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,9 +52,28 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<WebhookRecord> GetWebhook(const std::string& workspace_id,
                                                  int64_t id) override;
   [[nodiscard]] Result<int64_t> CountWebhooks(const std::string& workspace_id) override;
+  [[nodiscard]] Result<WebhookPage> ListWebhooks(const std::string& workspace_id,
+                                                 const WebhookFilter& filter,
+                                                 std::optional<int64_t> before_id,
+                                                 int limit) override;
+  [[nodiscard]] Result<WebhookStats> GetWebhookStats(const std::string& workspace_id,
+                                                     TimePoint since) override;
+
+  [[nodiscard]] Result<CustomSource> CreateCustomSource(const CustomSource& source) override;
+  [[nodiscard]] Result<CustomSource> GetCustomSource(const std::string& workspace_id,
+                                                     const std::string& source) override;
+  [[nodiscard]] Result<std::vector<CustomSource>> ListCustomSources(
+      const std::string& workspace_id) override;
+  [[nodiscard]] Result<void> DeleteCustomSource(const std::string& workspace_id,
+                                                const std::string& source) override;
 
   [[nodiscard]] Result<void> EnsureBootstrapState(const std::string& workspace_id) override;
   [[nodiscard]] Result<BootstrapState> GetBootstrapState(const std::string& workspace_id) override;
+
+  // The statements behind ListWebhooks (one per combination of filters present) and
+  // GetWebhookStats, for tests that check their query plans.
+  static std::string ListWebhooksSqlForTest(const WebhookFilter& filter);
+  static std::vector<std::string> WebhookStatsSqlForTest();
 
   // A connection with its prepared-statement cache; defined in sqlite_store.cpp.
   class Connection;

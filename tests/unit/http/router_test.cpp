@@ -53,6 +53,17 @@ TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405) {
   EXPECT_EQ(Dispatch(router, r).status, 405);
 }
 
+TEST(RouterTest, RestParameterTakesSlashes) {
+  Router router;
+  router.Add("POST", "/webhooks/custom/{source*}", Answer("custom"));
+  Request r{.method = "POST", .path = "/webhooks/custom/a/b"};
+  EXPECT_EQ(Dispatch(router, r).body, "custom source=a/b");
+  r = Request{.method = "POST", .path = "/webhooks/custom/github"};
+  EXPECT_EQ(Dispatch(router, r).body, "custom source=github");
+  r = Request{.method = "POST", .path = "/webhooks/custom"};
+  EXPECT_EQ(Dispatch(router, r).status, 404);
+}
+
 TEST(RouterTest, SplitPathIgnoresEmptySegments) {
   EXPECT_EQ(SplitPath("//a/b//c/"), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(SplitPath("/").empty());

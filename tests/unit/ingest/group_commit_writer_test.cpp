@@ -111,6 +111,19 @@ class MockStore : public Store {
               (override));
   MOCK_METHOD(Result<store::WebhookRecord>, GetWebhook, (const std::string&, int64_t), (override));
   MOCK_METHOD(Result<int64_t>, CountWebhooks, (const std::string&), (override));
+  MOCK_METHOD(Result<store::WebhookPage>, ListWebhooks,
+              (const std::string&, const store::WebhookFilter&, std::optional<int64_t>, int),
+              (override));
+  MOCK_METHOD(Result<store::WebhookStats>, GetWebhookStats,
+              (const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<store::CustomSource>, CreateCustomSource, (const store::CustomSource&),
+              (override));
+  MOCK_METHOD(Result<store::CustomSource>, GetCustomSource,
+              (const std::string&, const std::string&), (override));
+  MOCK_METHOD(Result<std::vector<store::CustomSource>>, ListCustomSources, (const std::string&),
+              (override));
+  MOCK_METHOD(Result<void>, DeleteCustomSource, (const std::string&, const std::string&),
+              (override));
   MOCK_METHOD(Result<void>, EnsureBootstrapState, (const std::string&), (override));
   MOCK_METHOD(Result<store::BootstrapState>, GetBootstrapState, (const std::string&), (override));
 };

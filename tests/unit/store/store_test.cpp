@@ -6,18 +6,24 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <iterator>
+#include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace uwh::store {
 namespace {
@@ -492,6 +498,463 @@ TEST_P(StoreTest, CountWebhooksPerWorkspace) {
   EXPECT_EQ(store_->CountWebhooks("ws-3").value(), 0);
 }
 
+// ---- Webhook list and stats ----
+
+// What a test inserted, with the id the store gave it.
+struct InsertedWebhook {
+  int64_t id = 0;
+  NewWebhook row;
+};
+
+// ~3000 rows over two workspaces (2:1), with mixed event types, sources, custom sources and
+// statuses. Receive times are a permutation of kT0 + 0…2999 s that does not follow id order, so
+// a time filter that leaned on ids would fail.
+std::vector<InsertedWebhook> SeedWebhookLog(Store& store) {
+  static const char* const kEvents[] = {"NEW_TIME_ENTRY", "TIME_ENTRY_UPDATED", "NEW_PROJECT",
+                                        "TIMER_STOPPED", "NEW_TAG"};
+  static const char* const kStatuses[] = {"processed", "processed",        "received",
+                                          "error",     "skipped_inactive", "processed"};
+  static const char* const kCustomSources[] = {"github", "stripe", "gitlab"};
+  constexpr int kRows = 3000;
+  std::vector<InsertedWebhook> inserted;
+  uint32_t lcg = 12345;
+  auto next = [&lcg](uint32_t n) {
+    lcg = lcg * 1664525u + 1013904223u;
+    return (lcg >> 8) % n;
+  };
+  std::vector<NewWebhook> batch;
+  for (int i = 0; i < kRows; ++i) {
+    NewWebhook w;
+    w.workspace_id = i % 3 == 0 ? "ws-2" : "ws-1";
+    w.event_type = kEvents[next(std::size(kEvents))];
+    if (next(5) == 0) {
+      w.source = "CUSTOM";
+      w.custom_source = kCustomSources[next(std::size(kCustomSources))];
+      w.content_type = "application/x-www-form-urlencoded";
+    } else {
+      w.source = "CLOCKIFY";
+      w.content_type = "application/json";
+    }
+    w.status = kStatuses[next(std::size(kStatuses))];
+    w.payload = "{\"i\":" + std::to_string(i) + "}";
+    w.headers_json = R"({"x":"y"})";
+    w.received_at = kT0 + seconds((static_cast<int64_t>(i) * 7919) % kRows);
+    batch.push_back(std::move(w));
+    if (batch.size() == 500 || i + 1 == kRows) {
+      auto out = store.AppendWebhooks(batch);
+      EXPECT_TRUE(out) << out.error().message;
+      if (!out) return inserted;
+      for (size_t k = 0; k < batch.size(); ++k) {
+        inserted.push_back(InsertedWebhook{(*out)[k].id, std::move(batch[k])});
+      }
+      batch.clear();
+    }
+  }
+  return inserted;
+}
+
+bool Matches(const NewWebhook& w, const WebhookFilter& f) {
+  return (f.event_type.empty() || w.event_type == f.event_type) &&
+         (f.source.empty() || w.source == f.source) &&
+         (f.custom_source.empty() || w.custom_source == f.custom_source) &&
+         (f.status.empty() || w.status == f.status) && (!f.from || w.received_at >= *f.from) &&
+         (!f.to || w.received_at < *f.to);
+}
+
+// The ids of `workspace_id`'s rows that match, newest (highest id) first.
+std::vector<int64_t> ExpectedIds(const std::vector<InsertedWebhook>& inserted,
+                                 const std::string& workspace_id, const WebhookFilter& filter) {
+  std::vector<int64_t> ids;
+  for (const auto& w : inserted) {
+    if (w.row.workspace_id == workspace_id && Matches(w.row, filter)) ids.push_back(w.id);
+  }
+  std::sort(ids.rbegin(), ids.rend());
+  return ids;
+}
+
+std::string Describe(const WebhookFilter& f) {
+  std::string out = "filter{";
+  if (!f.event_type.empty()) out += " event_type=" + f.event_type;
+  if (!f.source.empty()) out += " source=" + f.source;
+  if (!f.custom_source.empty()) out += " custom_source=" + f.custom_source;
+  if (!f.status.empty()) out += " status=" + f.status;
+  if (f.from) out += " from=" + FormatTimestamp(*f.from);
+  if (f.to) out += " to=" + FormatTimestamp(*f.to);
+  return out + " }";
+}
+
+class WebhookListTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    inserted_ = SeedWebhookLog(*store_);
+    ASSERT_EQ(inserted_.size(), 3000u);
+    for (const auto& w : inserted_) by_id_[w.id] = &w.row;
+  }
+
+  // Walks every page of `workspace_id` under `filter` and checks each page against the rows the
+  // test inserted. Returns the ids in the order the pages gave them.
+  std::vector<int64_t> WalkPages(const std::string& workspace_id, const WebhookFilter& filter,
+                                 int limit) {
+    std::vector<int64_t> walked;
+    std::optional<int64_t> cursor;
+    for (int pages = 0; pages < 10000; ++pages) {
+      auto page = store_->ListWebhooks(workspace_id, filter, cursor, limit);
+      EXPECT_TRUE(page) << page.error().message;
+      if (!page) break;
+      EXPECT_LE(page->items.size(), static_cast<size_t>(limit));
+      for (const WebhookRecord& r : page->items) {
+        // Newest first, and disjoint from every earlier page.
+        if (!walked.empty()) {
+          EXPECT_LT(r.id, walked.back()) << Describe(filter);
+        }
+        walked.push_back(r.id);
+        auto it = by_id_.find(r.id);
+        if (it == by_id_.end()) {
+          ADD_FAILURE() << "unknown id " << r.id;
+          continue;
+        }
+        const NewWebhook& w = *it->second;
+        EXPECT_EQ(r.workspace_id, workspace_id);
+        EXPECT_EQ(w.workspace_id, workspace_id) << "another workspace's row " << r.id;
+        EXPECT_TRUE(Matches(w, filter)) << Describe(filter) << " returned row " << r.id;
+        EXPECT_EQ(r.event_type, w.event_type);
+        EXPECT_EQ(r.source, w.source);
+        EXPECT_EQ(r.custom_source, w.custom_source);
+        EXPECT_EQ(r.content_type, w.content_type);
+        EXPECT_EQ(r.status, w.status);
+        EXPECT_EQ(r.error_message, "");
+        EXPECT_EQ(r.received_at, w.received_at);
+        // List view: no payload, no headers.
+        EXPECT_EQ(r.payload, "");
+        EXPECT_EQ(r.headers_json, "");
+      }
+      if (!page->next_before_id) break;
+      // A cursor only when more follow, and it is the last item's id.
+      EXPECT_EQ(page->items.size(), static_cast<size_t>(limit)) << Describe(filter);
+      if (page->items.empty()) break;
+      EXPECT_EQ(*page->next_before_id, page->items.back().id);
+      cursor = page->next_before_id;
+    }
+    return walked;
+  }
+
+  std::vector<InsertedWebhook> inserted_;
+  std::map<int64_t, const NewWebhook*> by_id_;
+};
+
+TEST_P(WebhookListTest, PagesOfAFilterAreDisjointNewestFirstAndCoverExactlyTheFilteredSet) {
+  std::vector<WebhookFilter> filters;
+  filters.push_back({});
+  filters.push_back({.event_type = "NEW_TIME_ENTRY"});
+  filters.push_back({.source = "CUSTOM"});
+  filters.push_back({.source = "CLOCKIFY"});
+  filters.push_back({.custom_source = "github"});
+  filters.push_back({.status = "error"});
+  filters.push_back({.status = "processed"});
+  filters.push_back({.event_type = "NEW_PROJECT", .status = "processed"});
+  filters.push_back({.source = "CUSTOM", .custom_source = "stripe", .status = "received"});
+  filters.push_back({.from = kT0 + seconds(100)});
+  filters.push_back({.to = kT0 + seconds(2500)});
+  filters.push_back(
+      {.event_type = "TIMER_STOPPED", .from = kT0 + seconds(500), .to = kT0 + seconds(2600)});
+  filters.push_back({.event_type = "NO_SUCH_EVENT"});
+  for (const std::string workspace : {"ws-1", "ws-2"}) {
+    for (const WebhookFilter& filter : filters) {
+      const std::vector<int64_t> expected = ExpectedIds(inserted_, workspace, filter);
+      EXPECT_EQ(WalkPages(workspace, filter, 500), expected)
+          << workspace << " " << Describe(filter);
+    }
+  }
+  // The mix really exercises several pages and both workspaces.
+  EXPECT_EQ(ExpectedIds(inserted_, "ws-1", {}).size(), 2000u);
+  EXPECT_GT(ExpectedIds(inserted_, "ws-1", {.status = "processed"}).size(), 500u);
+}
+
+TEST_P(WebhookListTest, SmallPagesAndAnExactMultipleOfTheLimit) {
+  // ws-1 has exactly 2000 rows: four full pages and no cursor after the fourth.
+  auto first = store_->ListWebhooks("ws-1", {}, std::nullopt, 500);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->items.size(), 500u);
+  EXPECT_EQ(WalkPages("ws-1", {}, 500), ExpectedIds(inserted_, "ws-1", {}));
+  const WebhookFilter errors{.status = "error"};
+  EXPECT_EQ(WalkPages("ws-2", errors, 7), ExpectedIds(inserted_, "ws-2", errors));
+  EXPECT_EQ(WalkPages("ws-1", {.custom_source = "gitlab"}, 1),
+            ExpectedIds(inserted_, "ws-1", {.custom_source = "gitlab"}));
+}
+
+TEST_P(WebhookListTest, FromIsInclusiveAndToIsExclusive) {
+  const TimePoint from = kT0 + seconds(1000);
+  const TimePoint to = kT0 + seconds(2000);
+  const WebhookFilter window{.from = from, .to = to};
+  std::vector<int64_t> listed;
+  for (const std::string workspace : {"ws-1", "ws-2"}) {
+    auto ids = WalkPages(workspace, window, 500);
+    listed.insert(listed.end(), ids.begin(), ids.end());
+  }
+  EXPECT_EQ(listed.size(), 1000u);  // every second of [1000, 2000) has one row
+  bool saw_from = false;
+  for (int64_t id : listed) {
+    const TimePoint t = by_id_.at(id)->received_at;
+    EXPECT_GE(t, from);
+    EXPECT_LT(t, to);
+    saw_from = saw_from || t == from;
+  }
+  EXPECT_TRUE(saw_from);
+  // An empty window and a window in the future.
+  EXPECT_TRUE(
+      store_->ListWebhooks("ws-1", {.from = to, .to = to}, std::nullopt, 10).value().items.empty());
+  auto future = store_->ListWebhooks("ws-1", {.from = kT0 + seconds(3000)}, std::nullopt, 10);
+  ASSERT_TRUE(future);
+  EXPECT_TRUE(future->items.empty());
+  EXPECT_FALSE(future->next_before_id.has_value());
+}
+
+TEST_P(WebhookListTest, CursorFromAnotherWorkspaceOrBeyondTheEnd) {
+  const int64_t max_id = inserted_.back().id;
+  // A cursor is only an id bound: pages stay inside the asked workspace.
+  auto page = store_->ListWebhooks("ws-2", {}, max_id + 1000, 500);
+  ASSERT_TRUE(page);
+  for (const auto& r : page->items) EXPECT_EQ(r.workspace_id, "ws-2");
+  auto none = store_->ListWebhooks("ws-1", {}, inserted_.front().id, 500);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->items.empty());
+  EXPECT_TRUE(store_->ListWebhooks("ws-3", {}, std::nullopt, 500).value().items.empty());
+}
+
+TEST_P(StoreTest, ListWebhooksLimitIsBetweenOneAndFiveHundred) {
+  ASSERT_GT(AppendOne(MakeWebhook("ws-1", "{}")).id, 0);
+  for (int limit : {0, -1, 501, 100000}) {
+    auto page = store_->ListWebhooks("ws-1", {}, std::nullopt, limit);
+    ASSERT_FALSE(page) << limit;
+    EXPECT_EQ(page.error().kind, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(page.error().code, "validation_failed");
+    EXPECT_EQ(page.error().field, "limit");
+  }
+  for (int limit : {1, 500}) {
+    auto page = store_->ListWebhooks("ws-1", {}, std::nullopt, limit);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->items.size(), 1u);
+    EXPECT_FALSE(page->next_before_id.has_value());
+  }
+}
+
+TEST_P(WebhookListTest, StatsCountTheWindowAndMatchAnIndependentCount) {
+  for (const std::string workspace : {"ws-1", "ws-2"}) {
+    for (const TimePoint since : {kT0 - seconds(1), kT0 + seconds(1500), kT0 + seconds(2999)}) {
+      std::map<std::string, int64_t> status, event, source;
+      int64_t total = 0;
+      std::optional<TimePoint> last;
+      for (const auto& w : inserted_) {
+        if (w.row.workspace_id != workspace) continue;
+        if (!last || w.row.received_at > *last) last = w.row.received_at;
+        if (w.row.received_at < since) continue;
+        ++total;
+        ++status[w.row.status];
+        ++event[w.row.event_type];
+        ++source[w.row.source];
+      }
+      auto to_counts = [](const std::map<std::string, int64_t>& m) {
+        std::vector<std::pair<std::string, int64_t>> out(m.begin(), m.end());
+        return out;
+      };
+      auto event_order = to_counts(event);
+      std::sort(event_order.begin(), event_order.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
+      auto got_counts = [](const std::vector<CountByKey>& v) {
+        std::vector<std::pair<std::string, int64_t>> out;
+        for (const auto& c : v) out.emplace_back(c.key, c.count);
+        return out;
+      };
+
+      auto stats = store_->GetWebhookStats(workspace, since);
+      ASSERT_TRUE(stats) << stats.error().message;
+      const std::string where = workspace + " since " + FormatTimestamp(since);
+      EXPECT_EQ(stats->total, total) << where;
+      EXPECT_EQ(got_counts(stats->by_status), to_counts(status)) << where;
+      EXPECT_EQ(got_counts(stats->by_event_type), event_order) << where;
+      EXPECT_EQ(got_counts(stats->by_source), to_counts(source)) << where;
+      EXPECT_EQ(stats->errors, status.count("error") ? status["error"] : 0) << where;
+      EXPECT_EQ(stats->last_received_at, last) << where;
+    }
+  }
+  // The last row is over all time, even when the window is empty.
+  auto later = store_->GetWebhookStats("ws-1", kT0 + seconds(5000));
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->total, 0);
+  EXPECT_TRUE(later->by_status.empty());
+  EXPECT_EQ(later->last_received_at, kT0 + seconds(2999));
+}
+
+TEST_P(StoreTest, StatsOrderEventTypesByCountThenName) {
+  std::vector<NewWebhook> batch;
+  auto add = [&](const char* event, const char* status, const char* source, int n) {
+    for (int i = 0; i < n; ++i) {
+      NewWebhook w = MakeWebhook("ws-1", "{}");
+      w.event_type = event;
+      w.status = status;
+      w.source = source;
+      batch.push_back(w);
+    }
+  };
+  add("NEW_TAG", "processed", "CLOCKIFY", 2);
+  add("NEW_CLIENT", "error", "CLOCKIFY", 2);
+  add("github", "error", "CUSTOM", 3);
+  add("NEW_PROJECT", "received", "CLOCKIFY", 1);
+  ASSERT_TRUE(store_->AppendWebhooks(batch));
+  NewWebhook old = MakeWebhook("ws-1", "{}");
+  old.received_at = kT0 - seconds(86400 * 2);
+  old.event_type = "OLD_EVENT";
+  AppendOne(old);
+  AppendOne(MakeWebhook("ws-2", "{}"));
+
+  auto stats = store_->GetWebhookStats("ws-1", kT0 - seconds(86400));
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(stats->total, 8);
+  EXPECT_EQ(stats->errors, 5);
+  ASSERT_EQ(stats->by_event_type.size(), 4u);
+  EXPECT_EQ(stats->by_event_type[0].key, "github");
+  EXPECT_EQ(stats->by_event_type[0].count, 3);
+  EXPECT_EQ(stats->by_event_type[1].key, "NEW_CLIENT");
+  EXPECT_EQ(stats->by_event_type[2].key, "NEW_TAG");
+  EXPECT_EQ(stats->by_event_type[3].key, "NEW_PROJECT");
+  ASSERT_EQ(stats->by_status.size(), 3u);
+  EXPECT_EQ(stats->by_status[0].key, "error");
+  EXPECT_EQ(stats->by_status[1].key, "processed");
+  EXPECT_EQ(stats->by_status[2].key, "received");
+  ASSERT_EQ(stats->by_source.size(), 2u);
+  EXPECT_EQ(stats->by_source[0].key, "CLOCKIFY");
+  EXPECT_EQ(stats->by_source[0].count, 5);
+  EXPECT_EQ(stats->by_source[1].key, "CUSTOM");
+  EXPECT_EQ(stats->by_source[1].count, 3);
+  EXPECT_EQ(stats->last_received_at, kT0);
+
+  auto empty = store_->GetWebhookStats("ws-3", kT0 - seconds(86400));
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->total, 0);
+  EXPECT_EQ(empty->errors, 0);
+  EXPECT_TRUE(empty->by_status.empty());
+  EXPECT_TRUE(empty->by_event_type.empty());
+  EXPECT_TRUE(empty->by_source.empty());
+  EXPECT_FALSE(empty->last_received_at.has_value());
+}
+
+// ---- Custom sources ----
+
+CustomSource Source(const std::string& workspace_id, const std::string& name,
+                    const std::string& secret) {
+  CustomSource c;
+  c.workspace_id = workspace_id;
+  c.source = name;
+  c.secret_ciphertext = secret;
+  c.open = secret.empty();
+  c.created_at = kT0;
+  return c;
+}
+
+TEST_P(StoreTest, CustomSourceCreateGetListDelete) {
+  auto created = store_->CreateCustomSource(Source("ws-1", "stripe", "cipher-whsec-1"));
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->workspace_id, "ws-1");
+  EXPECT_EQ(created->source, "stripe");
+  EXPECT_EQ(created->secret_ciphertext, "cipher-whsec-1");
+  EXPECT_FALSE(created->open);
+  EXPECT_EQ(created->created_at, kT0);
+  auto open = store_->CreateCustomSource(Source("ws-1", "Git.Hub_2-x", ""));
+  ASSERT_TRUE(open) << open.error().message;
+  EXPECT_TRUE(open->open);
+  EXPECT_EQ(open->secret_ciphertext, "");
+
+  auto got = store_->GetCustomSource("ws-1", "stripe");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->secret_ciphertext, "cipher-whsec-1");
+  EXPECT_FALSE(got->open);
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_TRUE(store_->GetCustomSource("ws-1", "Git.Hub_2-x").value().open);
+
+  auto list = store_->ListCustomSources("ws-1");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].source, "Git.Hub_2-x");  // by name
+  EXPECT_EQ((*list)[1].source, "stripe");
+
+  ASSERT_TRUE(store_->DeleteCustomSource("ws-1", "stripe"));
+  auto gone = store_->GetCustomSource("ws-1", "stripe");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().kind, ErrorCode::kNotFound);
+  EXPECT_EQ(gone.error().code, "not_found");
+  auto again = store_->DeleteCustomSource("ws-1", "stripe");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->ListCustomSources("ws-1").value().size(), 1u);
+
+  // Deleted, it can be created again (a new secret).
+  auto recreated = store_->CreateCustomSource(Source("ws-1", "stripe", "cipher-whsec-2"));
+  ASSERT_TRUE(recreated) << recreated.error().message;
+  EXPECT_EQ(store_->GetCustomSource("ws-1", "stripe").value().secret_ciphertext, "cipher-whsec-2");
+}
+
+TEST_P(StoreTest, CustomSourceConflictNamesTheSourceAndKeepsTheFirst) {
+  ASSERT_TRUE(store_->CreateCustomSource(Source("ws-1", "github", "cipher-1")));
+  for (const std::string secret : {"cipher-2", ""}) {
+    auto clash = store_->CreateCustomSource(Source("ws-1", "github", secret));
+    ASSERT_FALSE(clash);
+    EXPECT_EQ(clash.error().kind, ErrorCode::kConflict);
+    EXPECT_EQ(clash.error().code, "conflict");
+    EXPECT_NE(clash.error().message.find("github"), std::string::npos) << clash.error().message;
+  }
+  auto kept = store_->GetCustomSource("ws-1", "github");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->secret_ciphertext, "cipher-1");
+  EXPECT_FALSE(kept->open);
+  EXPECT_EQ(store_->ListCustomSources("ws-1").value().size(), 1u);
+}
+
+TEST_P(StoreTest, CustomSourcesAreScopedByWorkspace) {
+  ASSERT_TRUE(store_->CreateCustomSource(Source("ws-1", "github", "cipher-1")));
+  // The same name in another workspace is another source.
+  ASSERT_TRUE(store_->CreateCustomSource(Source("ws-2", "github", "")));
+  EXPECT_EQ(store_->GetCustomSource("ws-1", "github").value().secret_ciphertext, "cipher-1");
+  EXPECT_TRUE(store_->GetCustomSource("ws-2", "github").value().open);
+  EXPECT_EQ(store_->GetCustomSource("ws-3", "github").error().kind, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->ListCustomSources("ws-3").value().empty());
+
+  ASSERT_TRUE(store_->DeleteCustomSource("ws-2", "github"));
+  EXPECT_EQ(store_->DeleteCustomSource("ws-3", "github").error().kind, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->GetCustomSource("ws-1", "github"));
+  const auto list = store_->ListCustomSources("ws-1").value();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].workspace_id, "ws-1");
+  EXPECT_TRUE(store_->ListCustomSources("ws-2").value().empty());
+}
+
+TEST_P(StoreTest, CustomSourceOpenMeansNoSecret) {
+  CustomSource open_with_secret = Source("ws-1", "a", "cipher");
+  open_with_secret.open = true;
+  CustomSource closed_without_secret = Source("ws-1", "b", "");
+  closed_without_secret.open = false;
+  const std::vector<std::pair<CustomSource, std::string>> bad = {
+      {open_with_secret, "open"},
+      {closed_without_secret, "secret_ciphertext"},
+      {Source("ws-1", "", ""), "source"},
+      {Source("ws-1", "has space", ""), "source"},
+      {Source("ws-1", "slash/y", ""), "source"},
+      {Source("ws-1", std::string(65, 'a'), ""), "source"},
+      {Source("", "github", ""), "workspace_id"},
+  };
+  for (const auto& [source, field] : bad) {
+    auto out = store_->CreateCustomSource(source);
+    ASSERT_FALSE(out) << source.source;
+    EXPECT_EQ(out.error().kind, ErrorCode::kInvalidArgument) << source.source;
+    EXPECT_EQ(out.error().code, "validation_failed");
+    EXPECT_EQ(out.error().field, field) << source.source;
+  }
+  EXPECT_TRUE(store_->ListCustomSources("ws-1").value().empty());
+  EXPECT_TRUE(store_->CreateCustomSource(Source("ws-1", std::string(64, 'a'), "")));
+}
+
 // ---- Bootstrap state ----
 
 TEST_P(StoreTest, BootstrapStateIsCreatedPendingOnce) {
@@ -576,6 +1039,10 @@ TEST_P(StoreTest, ConcurrentAppendsAndReads) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(kBackends),
+                         [](const ::testing::TestParamInfo<BackendFactory>& test_info) {
+                           return test_info.param.name;
+                         });
+INSTANTIATE_TEST_SUITE_P(Backends, WebhookListTest, ::testing::ValuesIn(kBackends),
                          [](const ::testing::TestParamInfo<BackendFactory>& test_info) {
                            return test_info.param.name;
                          });
@@ -686,6 +1153,8 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
   EXPECT_EQ(columns("universal_webhook_webhook_token"),
             (Set{"id", "workspace_id", "event_type", "path", "route", "token_hash",
                  "token_ciphertext", "clockify_webhook_id", "created_at"}));
+  EXPECT_EQ(columns("universal_webhook_custom_source"),
+            (Set{"id", "workspace_id", "source", "secret_ciphertext", "is_open", "created_at"}));
   EXPECT_EQ(columns("universal_webhook_schema_migrations"), (Set{"version", "name", "applied_at"}));
 
   // Indexed column lists, e.g. "universal_webhook_log(workspace_id,dedup_key)".
@@ -717,11 +1186,157 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                             "universal_webhook_flow_execution(webhook_log_id)",
                             "universal_webhook_flow_execution(status)",
                             "universal_webhook_flow_execution(started_at)",
-                            "universal_webhook_webhook_token(token_hash)"}) {
+                            "universal_webhook_webhook_token(token_hash)",
+                            "universal_webhook_custom_source(workspace_id,source)",
+                            "universal_webhook_log(workspace_id,event_type,id)",
+                            "universal_webhook_log(workspace_id,status,id)",
+                            "universal_webhook_log(workspace_id,source,id)",
+                            "universal_webhook_log(workspace_id,custom_source,id)",
+                            "universal_webhook_log(workspace_id,received_at,status,event_type,"
+                            "source)"}) {
     EXPECT_TRUE(indexes.count(index)) << "missing index " << index;
   }
   EXPECT_EQ(strings("PRAGMA journal_mode"), Set{"wal"});
+  EXPECT_EQ(strings("SELECT name FROM sqlite_master WHERE name = "
+                    "'ix_universal_webhook_custom_source_workspace_id_source' AND sql LIKE "
+                    "'CREATE UNIQUE INDEX%'"),
+            Set{"ix_universal_webhook_custom_source_workspace_id_source"});
   sqlite3_close(db);
+}
+
+// The list and the dashboard must stay index searches as the log grows (SQLite plans from the
+// schema alone until ANALYZE runs, so an empty database shows the plans a large one gets).
+class SqliteQueryPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (dir_.path() / "uwh.db").string();
+    {
+      auto store = OpenStore("sqlite:///" + path_, true);
+      ASSERT_TRUE(store) << store.error().message;
+      ASSERT_TRUE((*store)->Migrate());
+    }
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  }
+  void TearDown() override { sqlite3_close(db_); }
+
+  // The plan's lines, "SEARCH universal_webhook_log USING …".
+  std::vector<std::string> Plan(const std::string& sql) {
+    std::vector<std::string> lines;
+    sqlite3_stmt* stmt = nullptr;
+    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db_) << "\n"
+        << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      lines.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3)));
+    }
+    sqlite3_finalize(stmt);
+    return lines;
+  }
+
+  static std::string Join(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+  }
+
+  // No full scan of the log or of any index of it.
+  static void ExpectOnlySearches(const std::vector<std::string>& plan, const std::string& what) {
+    for (const auto& line : plan) {
+      EXPECT_FALSE(line.starts_with("SCAN")) << what << ":\n" << Join(plan);
+    }
+  }
+
+  TempDir dir_;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+TEST_F(SqliteQueryPlanTest, EveryWebhookListFilterCombinationSearchesAnIndex) {
+  for (int mask = 0; mask < 64; ++mask) {
+    WebhookFilter f;
+    if (mask & 1) f.event_type = "NEW_TAG";
+    if (mask & 2) f.source = "CUSTOM";
+    if (mask & 4) f.custom_source = "github";
+    if (mask & 8) f.status = "error";
+    if (mask & 16) f.from = kT0;
+    if (mask & 32) f.to = kT0 + seconds(60);
+    const std::string sql = SqliteStore::ListWebhooksSqlForTest(f);
+    const auto plan = Plan(sql);
+    ASSERT_FALSE(plan.empty()) << sql;
+    ExpectOnlySearches(plan, "mask " + std::to_string(mask) + ": " + sql);
+  }
+}
+
+TEST_F(SqliteQueryPlanTest, EachSingleFilterUsesItsWorkspaceIndex) {
+  struct Case {
+    WebhookFilter filter;
+    std::string index;  // the index the id subquery must search
+    bool sorts;         // a time window sorts its ids; the others read them in id order
+  };
+  const Case cases[] = {
+      {{},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id (workspace_id=? AND rowid<?)",
+       false},
+      {{.event_type = "NEW_TAG"},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_event_type_id (workspace_id=? AND "
+       "event_type=? AND id<?)",
+       false},
+      {{.source = "CLOCKIFY"},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_source_id (workspace_id=? AND "
+       "source=? AND id<?)",
+       false},
+      {{.custom_source = "github"},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_custom_source_id (workspace_id=? AND "
+       "custom_source=? AND id<?)",
+       false},
+      {{.status = "error"},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_status_id (workspace_id=? AND "
+       "status=? AND id<?)",
+       false},
+      {{.from = kT0},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_received_at (workspace_id=? AND "
+       "received_at>?)",
+       true},
+      {{.to = kT0},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_received_at (workspace_id=? AND "
+       "received_at<?)",
+       true},
+      {{.from = kT0, .to = kT0 + seconds(60)},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_received_at (workspace_id=? AND "
+       "received_at>? AND received_at<?)",
+       true},
+      {{.status = "error", .from = kT0},
+       "COVERING INDEX ix_universal_webhook_log_workspace_id_received_at (workspace_id=? AND "
+       "received_at>?)",
+       true},
+  };
+  for (const Case& c : cases) {
+    const std::string sql = SqliteStore::ListWebhooksSqlForTest(c.filter);
+    const auto plan = Plan(sql);
+    const std::string text = Join(plan);
+    EXPECT_NE(text.find("SEARCH universal_webhook_log USING " + c.index), std::string::npos)
+        << sql << "\n"
+        << text;
+    EXPECT_EQ(text.find("TEMP B-TREE") != std::string::npos, c.sorts) << sql << "\n" << text;
+    ExpectOnlySearches(plan, sql);
+  }
+}
+
+TEST_F(SqliteQueryPlanTest, DashboardStatsReadOnlyTheReceivedAtIndex) {
+  const auto sqls = SqliteStore::WebhookStatsSqlForTest();
+  ASSERT_EQ(sqls.size(), 2u);
+  const std::string counts = Join(Plan(sqls[0]));
+  EXPECT_NE(counts.find("SEARCH universal_webhook_log USING COVERING INDEX "
+                        "ix_universal_webhook_log_workspace_id_received_at (workspace_id=? AND "
+                        "received_at>?)"),
+            std::string::npos)
+      << counts;
+  const std::string last = Join(Plan(sqls[1]));
+  EXPECT_NE(last.find("SEARCH universal_webhook_log USING COVERING INDEX "
+                      "ix_universal_webhook_log_workspace_id_received_at (workspace_id=?)"),
+            std::string::npos)
+      << last;
 }
 
 }  // namespace

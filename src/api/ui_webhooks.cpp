@@ -1,0 +1,231 @@
+// GET /ui/webhooks, GET /ui/webhooks/{id}, GET /ui/dashboard (SPEC §4.4).
+#include <nlohmann/json.hpp>
+
+#include "api/ui_auth.hpp"
+#include "clockify/event_types.hpp"
+#include "ingest/custom_receiver.hpp"
+#include "lifecycle/settings.hpp"
+
+namespace uwh::api {
+namespace {
+
+using nlohmann::json;
+
+tl::unexpected<Error> Invalid(const std::string& field, const std::string& message) {
+  return Fail(ErrorCode::kInvalidArgument, "validation_failed", message, field);
+}
+
+Result<int64_t> PositiveInteger(const std::string& text, const std::string& field) {
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || n <= 0) {
+    return Invalid(field, field + " must be a positive whole number");
+  }
+  return static_cast<int64_t>(n);
+}
+
+// ?limit= (1–500, default 50) and ?cursor=.
+Result<std::pair<int, std::optional<int64_t>>> PageParams(const http::Request& req) {
+  int limit = 50;
+  if (const std::string* l = req.Query("limit")) {
+    auto n = PositiveInteger(*l, "limit");
+    if (!n || *n > 500) return Invalid("limit", "limit must be between 1 and 500");
+    limit = static_cast<int>(*n);
+  }
+  std::optional<int64_t> cursor;
+  if (const std::string* c = req.Query("cursor"); c && !c->empty()) {
+    auto n = PositiveInteger(*c, "cursor");
+    if (!n) return Fail(n.error());
+    cursor = *n;
+  }
+  return std::make_pair(limit, cursor);
+}
+
+Result<std::optional<store::TimePoint>> TimeParam(const http::Request& req, const char* name) {
+  const std::string* v = req.Query(name);
+  if (!v || v->empty()) return std::optional<store::TimePoint>();
+  store::TimePoint t;
+  if (!ParseTimestamp(*v, &t)) {
+    return Invalid(name, std::string(name) + " must be an ISO-8601 timestamp such as "
+                                             "2026-01-31T00:00:00Z");
+  }
+  return std::optional<store::TimePoint>(t);
+}
+
+json Summary(const store::WebhookRecord& r) {
+  json j = {{"id", r.id},
+            {"workspace_id", r.workspace_id},
+            {"event_type", r.event_type},
+            {"source", r.source},
+            {"status", r.status},
+            {"received_at", FormatTimestamp(r.received_at)}};
+  j["custom_source"] = r.custom_source.empty() ? json() : json(r.custom_source);
+  j["error_message"] = r.error_message.empty() ? json() : json(r.error_message);
+  j["content_type"] = r.content_type.empty() ? json() : json(r.content_type);
+  return j;
+}
+
+json Counts(const std::vector<store::CountByKey>& counts) {
+  json out = json::object();
+  for (const auto& c : counts) out[c.key] = c.count;
+  return out;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+asio::awaitable<http::Response> ListWebhooks(AppContext& ctx, http::Request& req) {
+  auto caller = co_await AuthenticateUi(ctx, req);
+  if (!caller) co_return ErrorResponse(req, caller.error());
+  auto page = PageParams(req);
+  if (!page) co_return ErrorResponse(req, page.error());
+  store::WebhookFilter filter;
+  if (const auto* v = req.Query("event_type")) filter.event_type = *v;
+  if (const auto* v = req.Query("status")) filter.status = *v;
+  if (const auto* v = req.Query("source")) {
+    // Either the kind of source or a custom source's name.
+    if (*v == "CLOCKIFY" || *v == "CUSTOM") {
+      filter.source = *v;
+    } else if (ingest::IsValidSourceName(*v)) {
+      filter.custom_source = *v;
+    } else if (!v->empty()) {
+      co_return ErrorResponse(req, Invalid("source", "source must be CLOCKIFY, CUSTOM or a "
+                                                     "custom source name")
+                                       .value());
+    }
+  }
+  auto from = TimeParam(req, "from");
+  if (!from) co_return ErrorResponse(req, from.error());
+  auto to = TimeParam(req, "to");
+  if (!to) co_return ErrorResponse(req, to.error());
+  filter.from = *from;
+  filter.to = *to;
+
+  auto result = co_await Offload(ctx, [&] {
+    return ctx.store->ListWebhooks(caller->workspace_id, filter, page->second, page->first);
+  });
+  if (!result) co_return ErrorResponse(req, result.error());
+  json items = json::array();
+  for (const auto& r : result->items) items.push_back(Summary(r));
+  json body = {{"items", std::move(items)}};
+  body["next_cursor"] =
+      result->next_before_id ? json(std::to_string(*result->next_before_id)) : json();
+  co_return http::Response::Json(200, Dump(body));
+}
+
+asio::awaitable<http::Response> GetWebhook(AppContext& ctx, http::Request& req) {
+  auto caller = co_await AuthenticateUi(ctx, req);
+  if (!caller) co_return ErrorResponse(req, caller.error());
+  auto id = PositiveInteger(std::string(req.Param("id")), "id");
+  if (!id) {
+    co_return ErrorResponse(req, Error::Make(ErrorCode::kNotFound, "not_found", "no such webhook"));
+  }
+  auto record = co_await Offload(ctx, [&] { return ctx.store->GetWebhook(caller->workspace_id, *id); });
+  if (!record) co_return ErrorResponse(req, record.error());
+  json body = Summary(*record);
+  json payload = record->content_type == "application/x-www-form-urlencoded"
+                     ? json::parse(ingest::FormToJson(record->payload), nullptr, false)
+                     : json::parse(record->payload, nullptr, false);
+  body["payload"] = payload.is_discarded() ? json(record->payload) : payload;
+  json headers = json::parse(record->headers_json, nullptr, false);
+  body["headers"] = headers.is_discarded() ? json::object() : headers;
+  body["executions"] = json::array();
+  co_return http::Response::Json(200, Dump(body));
+}
+
+asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
+  auto caller = co_await AuthenticateUi(ctx, req);
+  if (!caller) co_return ErrorResponse(req, caller.error());
+  const std::string ws = caller->workspace_id;
+  const auto since = ctx.clock.Now() - std::chrono::hours(24);
+  struct Data {
+    store::Installation installation;
+    store::BootstrapState bootstrap;
+    store::WebhookStats stats;
+    std::vector<store::WebhookToken> tokens;
+    std::vector<store::CustomSource> sources;
+  };
+  auto data = co_await Offload(ctx, [&]() -> Result<Data> {
+    Data d;
+    auto installation = ctx.store->GetInstallation(ws);
+    if (!installation) return Fail(installation.error());
+    d.installation = std::move(*installation);
+    auto bootstrap = ctx.store->GetBootstrapState(ws);
+    if (bootstrap) d.bootstrap = std::move(*bootstrap);
+    auto stats = ctx.store->GetWebhookStats(ws, since);
+    if (!stats) return Fail(stats.error());
+    d.stats = std::move(*stats);
+    auto tokens = ctx.store->ListWebhookTokens(ws);
+    if (!tokens) return Fail(tokens.error());
+    d.tokens = std::move(*tokens);
+    auto sources = ctx.store->ListCustomSources(ws);
+    if (!sources) return Fail(sources.error());
+    d.sources = std::move(*sources);
+    return d;
+  });
+  if (!data) co_return ErrorResponse(req, data.error());
+  const auto& in = data->installation;
+  const auto settings = lifecycle::EffectiveSettings(ctx.config.workspace_defaults, in.settings_json);
+
+  json body;
+  body["workspace_id"] = ws;
+  body["installation"] = {{"active", in.is_active},
+                          {"status", in.status},
+                          {"installed_at", FormatTimestamp(in.installed_at)},
+                          {"api_url", in.api_url},
+                          {"backend_url", in.backend_url},
+                          {"reports_url", in.reports_url}};
+  body["settings"] = json::parse(lifecycle::SettingsToJson(settings));
+  const auto& b = data->bootstrap;
+  body["bootstrap"] = {{"status", b.status},
+                       {"progress", b.progress},
+                       {"total_endpoints", b.total_endpoints},
+                       {"completed_endpoints", b.completed_endpoints}};
+  body["bootstrap"]["error_message"] = b.error_message.empty() ? json() : json(b.error_message);
+  body["entities"] = json::object();
+  body["flows"] = {{"total", 0}, {"enabled", 0}};
+  const auto& s = data->stats;
+  body["webhooks_24h"] = {{"total", s.total},
+                          {"by_status", Counts(s.by_status)},
+                          {"by_event_type", Counts(s.by_event_type)},
+                          {"by_source", Counts(s.by_source)}};
+  body["webhooks_24h"]["last_received_at"] =
+      s.last_received_at ? json(FormatTimestamp(*s.last_received_at)) : json();
+  body["executions_24h"] = {{"total", 0}, {"by_status", json::object()}};
+  body["errors_24h"] = {{"webhooks", s.errors}, {"executions", 0}};
+
+  // Which event types reach the add-on, and how (SPEC §8).
+  json coverage = json::array();
+  for (const std::string_view event : clockify::AllEventTypes()) {
+    json item = {{"event_type", event}, {"reaches", false}, {"route", nullptr}};
+    for (const auto& t : data->tokens) {
+      if (t.event_type == event) {
+        item["reaches"] = true;
+        item["route"] = t.route;
+      }
+    }
+    if (!item["reaches"].get<bool>()) {
+      const bool configured =
+          std::find(ctx.config.extra_events.begin(), ctx.config.extra_events.end(), event) !=
+          ctx.config.extra_events.end();
+      item["reason"] = configured ? "registration through the Webhooks API is not built yet"
+                                  : "not subscribed";
+    }
+    coverage.push_back(std::move(item));
+  }
+  body["event_coverage"] = std::move(coverage);
+  json sources = json::array();
+  for (const auto& src : data->sources) sources.push_back(src.source);
+  body["custom_sources"] = std::move(sources);
+  co_return http::Response::Json(200, Dump(body));
+}
+
+}  // namespace
+
+void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx) {
+  router.Add("GET", "/ui/webhooks", [&ctx](http::Request& r) { return ListWebhooks(ctx, r); });
+  router.Add("GET", "/ui/webhooks/{id}", [&ctx](http::Request& r) { return GetWebhook(ctx, r); });
+  router.Add("GET", "/ui/dashboard", [&ctx](http::Request& r) { return Dashboard(ctx, r); });
+}
+
+}  // namespace uwh::api
