@@ -22,6 +22,62 @@ tl::unexpected<Error> BadSignature(std::string message) {
   return Fail(ErrorCode::kUnauthenticated, "invalid_signature", std::move(message));
 }
 
+// Validates JSON without building a document, noting the top-level "workspaceId" string: the hot
+// path needs nothing else from the body.
+class TopLevelWorkspace : public json::json_sax_t {
+ public:
+  explicit TopLevelWorkspace(std::string* out) : out_(out) {}
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t& s) override {
+    if (capture_) *out_ = s;
+    return Value();
+  }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override {
+    Value();
+    ++depth_;
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    Value();
+    ++depth_;
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& k) override {
+    capture_ = depth_ == 1 && k == "workspaceId";
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool Value() {
+    capture_ = false;
+    return true;
+  }
+  std::string* out_;
+  int depth_ = 0;
+  bool capture_ = false;
+};
+
+bool ValidateJsonBody(std::string_view body, std::string* workspace_id) {
+  TopLevelWorkspace sax(workspace_id);
+  return json::sax_parse(body, &sax, json::input_format_t::json, /*strict=*/true);
+}
+
 }  // namespace
 
 bool IsSecretHeader(std::string_view n) {
@@ -113,17 +169,13 @@ Result<store::NewWebhook> ClockifyReceiver::Build(
     return Fail(ErrorCode::kForbidden, "not_installed",
                 "the workspace has not installed the add-on");
   }
-  const json parsed = json::parse(delivery.body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
+  std::string body_workspace;
+  if (!ValidateJsonBody(delivery.body, &body_workspace)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
   }
   // A body that names a workspace must name the one the signature token belongs to.
-  if (parsed.is_object()) {
-    if (auto it = parsed.find("workspaceId");
-        it != parsed.end() && it->is_string() && !it->get_ref<const std::string&>().empty() &&
-        it->get_ref<const std::string&>() != binding->workspace_id) {
-      return BadSignature("the signature belongs to another workspace than the body's workspaceId");
-    }
+  if (!body_workspace.empty() && body_workspace != binding->workspace_id) {
+    return BadSignature("the signature belongs to another workspace than the body's workspaceId");
   }
   store::NewWebhook row;
   row.workspace_id = binding->workspace_id;
