@@ -1,6 +1,8 @@
 #include "api/app_context.hpp"
 
 #include "clockify/manifest.hpp"
+#include "clockify/openapi_source.hpp"
+#include "lifecycle/settings.hpp"
 #include "common/logging.hpp"
 
 namespace uwh::api {
@@ -47,9 +49,52 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
       std::make_unique<ingest::CustomReceiver>(ctx->config, *ctx->store, *ctx->secrets, clock);
   ctx->writer = std::make_unique<ingest::GroupCommitWriter>(
       *ctx->store, ingest::GroupCommitWriter::Options{});
+  ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock);
+  ctx->api_client = std::make_unique<clockify::ApiClient>(clockify::ApiClientOptions{},
+                                                          *ctx->limiter, clock);
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
+  if (auto ok = ctx->LoadCatalog(); !ok) return Fail(ok.error());
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
   return ctx;
+}
+
+Result<void> AppContext::LoadCatalog() {
+  if (config.openapi_path.empty() && config.openapi_url.empty()) {
+    log::Warn("no OpenAPI document configured (UNIVERSAL_WEBHOOK_OPENAPI_PATH or _OPENAPI_URL): "
+              "the API explorer answers 503 until one is set");
+    return {};
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto loaded =
+      clockify::LoadOpenApiCatalog(config.openapi_path, config.openapi_url, config.openapi_cache_path);
+  if (!loaded) return Fail(loaded.error());
+  catalog = std::move(*loaded);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  log::Info("OpenAPI document loaded", {{"operations", std::to_string(catalog->Operations().size())},
+                                        {"load_ms", std::to_string(ms)}});
+  return {};
+}
+
+Result<clockify::ApiTarget> AppContext::ApiTargetFor(const std::string& workspace_id) {
+  auto installation = store->GetInstallation(workspace_id);
+  if (!installation || !installation->is_active) {
+    return Fail(ErrorCode::kForbidden, "not_installed", "the workspace has not installed the add-on");
+  }
+  auto token = secrets->Open(installation->addon_token_ciphertext);
+  if (!token) return Fail(token.error());
+  clockify::ApiTarget target;
+  target.workspace_id = workspace_id;
+  target.backend_url =
+      installation->backend_url.empty() ? installation->api_url : installation->backend_url;
+  target.reports_url =
+      installation->reports_url.empty() ? target.backend_url : installation->reports_url;
+  target.addon_token = std::move(*token);
+  target.max_rps = lifecycle::EffectiveSettings(config.workspace_defaults,
+                                                installation->settings_json)
+                       .bootstrap_max_rps;
+  return target;
 }
 
 AppContext::~AppContext() { Shutdown(); }
@@ -90,6 +135,8 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterWebhookRoutes(router, ctx);
   RegisterUiWebhookRoutes(router, ctx);
   RegisterUiCustomSourceRoutes(router, ctx);
+  RegisterUiExplorerRoutes(router, ctx);
+  RegisterUiExplorerExecuteRoutes(router, ctx);
 }
 
 }  // namespace uwh::api

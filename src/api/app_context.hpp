@@ -5,7 +5,9 @@
 #include <string>
 #include <type_traits>
 
+#include "clockify/api_client.hpp"
 #include "clockify/jwt.hpp"
+#include "clockify/openapi_catalog.hpp"
 #include "common/asio.hpp"
 #include "common/clock.hpp"
 #include "common/config.hpp"
@@ -42,11 +44,21 @@ struct AppContext {
   std::unique_ptr<ingest::CustomReceiver> custom_receiver;
   std::unique_ptr<ingest::GroupCommitWriter> writer;
   std::string manifest_json;
+  // Clockify's operations; null when no OpenAPI document is configured (explorer answers 503).
+  std::shared_ptr<const clockify::OpenApiCatalog> catalog;
+  // Calls to Clockify: one limiter per workspace shared by every caller, one client.
+  std::unique_ptr<clockify::WorkspaceRateLimiter> limiter;
+  std::unique_ptr<clockify::ApiClient> api_client;
+
+  // Blocking: where and as whom to call Clockify for a workspace (its installation's URLs, token
+  // and max_rps). 403 not_installed without an active installation.
+  [[nodiscard]] Result<clockify::ApiTarget> ApiTargetFor(const std::string& workspace_id);
   // Blocking work (database reads and lifecycle writes) runs here, never on the HTTP threads.
   asio::thread_pool blocking{4};
 
  private:
   AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
+  Result<void> LoadCatalog();
 };
 
 // Runs `fn` on the blocking pool; the caller resumes on its own executor with fn's result.
@@ -71,6 +83,8 @@ void RegisterLifecycleRoutes(http::Router& router, AppContext& ctx);
 void RegisterWebhookRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
 
 // An error response for `request`.
 http::Response ErrorResponse(const http::Request& request, const Error& error);

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <iostream>
 #include <thread>
@@ -13,6 +15,7 @@
 #include "common/config.hpp"
 #include "common/logging.hpp"
 #include "http/server.hpp"
+#include "mock/mock_service.hpp"
 #include "store/store.hpp"
 
 namespace uwh::app {
@@ -163,6 +166,65 @@ int DevToken(DevTokenOptions options) {
   auto token = signer->Sign(*claims);
   if (!token) return ConfigError(token.error());
   std::cout << *token << "\n";
+  return 0;
+}
+
+int MockClockify(const MockClockifyOptions& o) {
+  if (!log::SetLevel(o.log_level)) {
+    std::cerr << "uwh: unknown --log-level '" << o.log_level << "'\n";
+    return 2;
+  }
+  mock::MockOptions options;
+  options.host = o.host;
+  options.port = o.port;
+  options.private_key_path = o.key_path;
+  options.public_key_path = o.public_key_path;
+  options.seed = o.seed;
+  options.workspace_ids = o.workspaces;
+  options.openapi_path = o.openapi_path;
+  if (options.openapi_path.empty()) {
+    if (const char* env = std::getenv("UNIVERSAL_WEBHOOK_OPENAPI_PATH")) options.openapi_path = env;
+  }
+  options.rate_limit_per_second = o.rate_limit;
+  options.allow_remote_control = o.allow_remote_control;
+  auto service = mock::MockService::Create(options, SystemClock::Instance());
+  if (!service) return ConfigError(service.error());
+
+  http::Router router;
+  (*service)->RegisterRoutes(router);
+  const int threads = std::max(1, o.threads);
+  asio::io_context ioc(threads);
+  http::ServerOptions server_options;
+  server_options.host = o.host;
+  server_options.port = o.port;
+  server_options.max_body_bytes = 8 << 20;
+  http::Server server(ioc, server_options, router);
+  auto port = server.Listen();
+  if (!port) return ConfigError(port.error());
+  const std::string url =
+      o.public_url.empty() ? "http://" + o.host + ":" + std::to_string(*port) : o.public_url;
+  (*service)->SetPublicUrl(url);
+  server.Start();
+  log::Info("listening", {{"host", o.host},
+                          {"port", std::to_string(*port)},
+                          {"backend_url", (*service)->BackendUrl()},
+                          {"reports_url", (*service)->ReportsUrl()},
+                          {"workspace_id", (*service)->FirstWorkspaceId()}});
+  if (!o.install_manifest_url.empty()) {
+    (*service)->InstallInBackground(o.install_manifest_url, "");
+  }
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    server.Stop([&ioc] { asio::post(ioc, [&ioc] { ioc.stop(); }); });
+  });
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  (*service)->Shutdown();
+  log::Info("stopped");
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // The subcommands of `uwh`. Each returns the process exit code.
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,5 +20,23 @@ struct DevTokenOptions {
   std::string ttl;  // "30m", "2h", "90s", "-5m" (already expired); empty: the kind's default
 };
 int DevToken(DevTokenOptions options);
+
+// `uwh mock-clockify`: the simulated Clockify (SPEC §12) until SIGINT/SIGTERM.
+struct MockClockifyOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8090;  // 0: any free port (logged in the "listening" line)
+  std::string key_path = "./data/dev-keys/private.pem";
+  std::string public_key_path;  // empty: derived from the private key
+  uint64_t seed = 1;
+  std::vector<std::string> workspaces;  // empty: one, derived from the seed
+  std::string install_manifest_url;     // install this add-on once listening
+  std::string openapi_path;  // empty: UNIVERSAL_WEBHOOK_OPENAPI_PATH, else unmodelled ops 404
+  std::string public_url;    // empty: http://host:port
+  size_t rate_limit = 50;
+  int threads = 2;
+  std::string log_level = "info";
+  bool allow_remote_control = false;
+};
+int MockClockify(const MockClockifyOptions& options);
 
 }  // namespace uwh::app

@@ -39,6 +39,22 @@ int main(int argc, char** argv) {
   tok->add_option("--backend-url", token.request.backend_url, "backendUrl claim")->capture_default_str();
   tok->add_option("--reports-url", token.request.reports_url, "reportsUrl claim")->capture_default_str();
 
+  uwh::app::MockClockifyOptions mock;
+  auto* mock_cmd = app.add_subcommand("mock-clockify", "Run the simulated Clockify (API, webhooks, add-on install) for tests and demos");
+  mock_cmd->add_option("--host", mock.host, "Address to listen on")->capture_default_str();
+  mock_cmd->add_option("--port", mock.port, "Port (0: any free port)")->capture_default_str();
+  mock_cmd->add_option("--key", mock.key_path, "Private key (PEM) the mock signs its tokens with")->capture_default_str();
+  mock_cmd->add_option("--public-key", mock.public_key_path, "Public key to verify X-Addon-Token (default: derived from --key)");
+  mock_cmd->add_option("--seed", mock.seed, "Seed of the generated data")->capture_default_str();
+  mock_cmd->add_option("--workspace", mock.workspaces, "Workspace id to seed (repeatable; default: one derived from the seed)");
+  mock_cmd->add_option("--install-manifest", mock.install_manifest_url, "Install this add-on (manifest URL) once listening");
+  mock_cmd->add_option("--openapi", mock.openapi_path, "Clockify's openapi.json: unmodelled operations answer an example (default: UNIVERSAL_WEBHOOK_OPENAPI_PATH)");
+  mock_cmd->add_option("--public-url", mock.public_url, "URL the add-on reaches the mock at (default: http://host:port)");
+  mock_cmd->add_option("--rate-limit", mock.rate_limit, "Requests per second per workspace before 429")->capture_default_str();
+  mock_cmd->add_option("--threads", mock.threads, "HTTP threads")->capture_default_str();
+  mock_cmd->add_option("--log-level", mock.log_level, "debug, info, warning or error")->capture_default_str();
+  mock_cmd->add_flag("--allow-remote-control", mock.allow_remote_control, "Serve /_mock on a non-loopback address too");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*serve) return uwh::app::Serve();
@@ -49,6 +65,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*keygen) return uwh::app::DevKeygen(key_dir);
+  if (*mock_cmd) return uwh::app::MockClockify(mock);
   if (*tok) {
     using uwh::clockify::TokenKind;
     token.request.kind = kind == "user"      ? TokenKind::kUser

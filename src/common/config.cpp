@@ -143,6 +143,7 @@ Result<void> Load(const Reader& r, Config& c) {
       r.String("LOG_LEVEL", &c.log_level),
       r.String("OPENAPI_PATH", &c.openapi_path),
       r.String("OPENAPI_URL", &c.openapi_url),
+      r.String("OPENAPI_CACHE_PATH", &c.openapi_cache_path),
       r.Bool("WEBHOOK_ENABLE_CUSTOM", &c.webhook_enable_custom),
       r.Bool("FLOW_ENABLE_FLOWS", &c.flow_enable_flows),
       r.Bool("FLOW_ENABLE_GENERIC_HTTP_ACTIONS", &c.flow_enable_generic_http_actions),

@@ -63,6 +63,7 @@ struct Config {
   // OpenAPI document.
   std::string openapi_path;
   std::string openapi_url;
+  std::string openapi_cache_path = "./data/openapi.json";  // where a downloaded document is kept
 
   // Operator master switches (SPEC §7): a feature runs only when this and the workspace setting
   // are both on.

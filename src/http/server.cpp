@@ -206,6 +206,13 @@ asio::awaitable<void> Server::RunSession(std::shared_ptr<Session> s) {
             Error::Make(ErrorCode::kInternal, "internal_error", "internal error"), request_id);
       }
     }
+    if (log::Enabled(log::Level::kDebug)) {
+      // The path only: the query may carry ?auth_token=.
+      log::Debug("request", {{"request_id", request_id},
+                             {"method", request.method},
+                             {"path", request.path},
+                             {"status", std::to_string(response.status)}});
+    }
     const bool keep_alive = message.keep_alive() && !stopping_;
     auto res = ToBeast(std::move(response), request_id, message.version(), keep_alive,
                        request.method == "HEAD");

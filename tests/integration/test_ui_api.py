@@ -220,6 +220,9 @@ def test_admin_api_key(srv, a, b):
     # The admin key of workspace A's request does not open B's webhook.
     assert_error(srv.get(f"/ui/webhooks/{b.webhook_id}", params={"workspace_id": a.ws},
                          headers=key), 404, "not_found", "admin key for A, B's webhook")
+    assert_error(ui_delete(srv, "/ui/custom-sources/b-only", params={"workspace_id": a.ws},
+                           headers=key), 404, "not_found", "admin key for A, DELETE B's source")
+    assert "b-only" in source_names(srv, b.admin)
     # A wrong key is 401.
     for path in UI_GETS:
         assert_error(srv.get(path, params={"workspace_id": a.ws},
