@@ -16,9 +16,16 @@
 #include "ingest/clockify_receiver.hpp"
 #include "ingest/custom_receiver.hpp"
 #include "ingest/group_commit_writer.hpp"
+#include "ingest/webhook_queue.hpp"
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
 #include "store/store.hpp"
+
+namespace uwh::flows {
+class FlowExecutor;
+class HttpActionClient;
+class LiveActionTransport;
+}  // namespace uwh::flows
 
 namespace uwh::api {
 
@@ -29,8 +36,11 @@ struct AppContext {
                                                                   const Clock& clock);
   ~AppContext();
 
-  // Stops background work: the group-commit writer (after committing what it holds) and the
-  // blocking pool.
+  // Starts the webhook queue's workers (after every consumer is registered).
+  void StartWorkers();
+
+  // Stops background work: the group-commit writer (after committing what it holds), the flow
+  // runs (at their next action boundary) and the queue's workers, and the blocking pool.
   void Shutdown();
 
   Config config;
@@ -49,6 +59,12 @@ struct AppContext {
   // Calls to Clockify: one limiter per workspace shared by every caller, one client.
   std::unique_ptr<clockify::WorkspaceRateLimiter> limiter;
   std::unique_ptr<clockify::ApiClient> api_client;
+  // The durable webhook queue and what consumes it (SPEC §6.4): consumers are registered in
+  // Create, in order; the flow executor last.
+  std::unique_ptr<ingest::WebhookQueue> queue;
+  std::unique_ptr<flows::HttpActionClient> http_actions;
+  std::unique_ptr<flows::LiveActionTransport> action_transport;
+  std::unique_ptr<flows::FlowExecutor> flow_executor;
 
   // Blocking: where and as whom to call Clockify for a workspace (its installation's URLs, token
   // and max_rps). 403 not_installed without an active installation.
@@ -57,7 +73,7 @@ struct AppContext {
   asio::thread_pool blocking{4};
 
  private:
-  AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
+  AppContext(Config c, const Clock& k);  // in the .cpp, where the flow types are complete
   Result<void> LoadCatalog();
 };
 
@@ -85,6 +101,7 @@ void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiFlowRoutes(http::Router& router, AppContext& ctx);
 
 // An error response for `request`.
 http::Response ErrorResponse(const http::Request& request, const Error& error);

@@ -537,6 +537,30 @@ def assert_error(resp: requests.Response, status: int, code: str, what: str = ""
     return err
 
 
+# An accepted webhook is "received" until the queue consumes it (SPEC §6.4), then "processed":
+# a check made right after the 200 may see either, or "processing" in between.
+ACCEPTED_STATUSES = ("received", "processing", "processed")
+
+
+def assert_status(actual: str, expected: str, what: str = ""):
+    """`expected` "received" means any state an accepted row goes through; others are exact."""
+    if expected == "received":
+        assert actual in ACCEPTED_STATUSES, f"{what}: status {actual}"
+    else:
+        assert actual == expected, f"{what}: status {actual}, expected {expected}"
+
+
+def wait_queue_drained(server: "Server", workspaces, timeout: float = 120.0):
+    """Waits until the queue has consumed every accepted webhook of the workspaces."""
+    marks = ",".join("?" for _ in workspaces)
+    sql = (f"SELECT COUNT(*) AS n FROM universal_webhook_log WHERE workspace_id IN ({marks}) "
+           "AND status IN ('received', 'processing')")
+    deadline = time.monotonic() + timeout
+    while server.query(sql, list(workspaces))[0]["n"] > 0:
+        assert time.monotonic() < deadline, f"the queue did not drain within {timeout}s"
+        time.sleep(0.05)
+
+
 def assert_accepted(resp: requests.Response, what: str = "") -> int:
     ctx = f"{what}: " if what else ""
     assert resp.status_code == 200, f"{ctx}expected 200, got {resp.status_code} {resp.text[:500]}"
@@ -710,3 +734,148 @@ def send_custom(server: Server, source: str, body: bytes, *, workspace: str | No
     # Not Server.post: it would add a Content-Type when the test wants none.
     return s.post(server.url(f"/webhooks/custom/{source}"), data=body, headers=headers,
                   timeout=15)
+
+
+# --------------------------------------------------------------------------------------------
+# The simulated Clockify (issue 6). A small fixture of its own until the shared one lands:
+# `uwh mock-clockify` on a free port, and servers installed into it the way Clockify does.
+# --------------------------------------------------------------------------------------------
+def free_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MockClockify:
+    """One `uwh mock-clockify` process signing with the development key the servers trust."""
+
+    def __init__(self, workdir: Path, keys: KeyPair, workspaces=(), seed: int = 7):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.args = [str(UWH_BIN), "mock-clockify", "--host", "127.0.0.1", "--port", "0",
+                     "--key", str(keys.private), "--seed", str(seed), "--log-level", "info",
+                     "--openapi", str(SHARED / "clockify" / "openapi.json")]
+        for w in workspaces:
+            self.args += ["--workspace", w]
+        self.workspaces = list(workspaces)
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.lines: list[str] = []
+        self._listening = threading.Event()
+
+    def start(self, timeout: float = 20.0) -> "MockClockify":
+        require_binary()
+        self.proc = subprocess.Popen(self.args, cwd=self.workdir, env=clean_env(),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self._listening.wait(timeout):
+            self.stop()
+            raise ServerStartError(f"mock-clockify did not listen: {self.lines[-20:]}")
+        return self
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            LOG_LINES.append(line)
+            if self.port is None and '"listening"' in line:
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    continue
+                if obj.get("msg") == "listening":
+                    self.port = int(obj["port"])
+                    self._listening.set()
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str, **kw):
+        r = http().get(self.url(path), timeout=30, **kw)
+        assert r.status_code == 200, f"mock GET {path}: {r.status_code} {r.text[:300]}"
+        return r.json()
+
+    def post(self, path: str, body: dict, expect=(200, 201, 202)):
+        r = http().post(self.url(path), json=body, timeout=60)
+        assert r.status_code in expect, f"mock POST {path}: {r.status_code} {r.text[:500]}"
+        return r.json()
+
+    def state(self, workspace: str) -> dict:
+        return self.get("/_mock/state", params={"workspace": workspace})
+
+    def stats(self) -> dict:
+        return self.get("/_mock/stats")
+
+    def install(self, server: "Server", workspace: str) -> dict:
+        return self.post("/_mock/install", {"manifest_url": server.url("/manifest"),
+                                            "workspace_id": workspace})
+
+    def emit(self, workspace: str, event: str, body: dict | None = None,
+             entity_id: str | None = None) -> dict:
+        payload = {"workspace_id": workspace, "event": event}
+        if body is not None:
+            payload["body"] = body
+        if entity_id is not None:
+            payload["entity_id"] = entity_id
+        return self.post("/_mock/emit", payload)
+
+    def settings(self, workspace: str, settings: dict) -> dict:
+        """SETTINGS_UPDATED from the mock, in Clockify's list form."""
+        return self.post("/_mock/lifecycle", {
+            "type": "SETTINGS_UPDATED", "workspace_id": workspace, "addon_key": ADDON_KEY,
+            "body": {"settings": [{"id": k, "value": v} for k, v in settings.items()]}})
+
+
+@pytest.fixture(scope="session")
+def make_mock(session_tmp, dev_keys):
+    """Factory: make_mock(workspaces=[…]) → a started MockClockify; all stopped at the end."""
+    mocks: list[MockClockify] = []
+    counter = [0]
+
+    def factory(workspaces=(), seed: int = 7) -> MockClockify:
+        counter[0] += 1
+        m = MockClockify(session_tmp / f"mock-{counter[0]}", dev_keys, workspaces, seed)
+        mocks.append(m)
+        return m.start()
+
+    yield factory
+    for m in mocks:
+        m.stop()
+
+
+def make_installed_server(make_server, mock: MockClockify, workspaces, env: dict | None = None,
+                          name: str = "flows") -> Server:
+    """A server on a fixed free port (the manifest's baseUrl must be right for the mock to call
+    back), installed by the mock into each workspace."""
+    port = free_port()
+    base = {"UNIVERSAL_WEBHOOK_PORT": str(port),
+            "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+            "UNIVERSAL_WEBHOOK_LOG_LEVEL": "info"}
+    base.update(env or {})
+    srv = make_server(base, name=name)
+    for w in workspaces:
+        mock.install(srv, w)
+    return srv
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    value = predicate()
+    assert value, f"timed out after {timeout}s waiting for {what}"
+    return value

@@ -109,10 +109,9 @@ constexpr std::string_view kInsertWebhook =
     "INSERT INTO universal_webhook_log (workspace_id, event_type, source, custom_source, "
     "payload_json, headers_json, content_type, status, dedup_key, received_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-constexpr std::string_view kGetWebhook =
-    "SELECT id, workspace_id, event_type, source, custom_source, payload_json, headers_json, "
-    "content_type, status, error_message, received_at FROM universal_webhook_log "
-    "WHERE workspace_id = $1 AND id = $2";
+constexpr std::string_view kGetWebhook = "SELECT " UWH_WEBHOOK_RECORD_COLUMNS
+                                         " FROM universal_webhook_log "
+                                         "WHERE workspace_id = $1 AND id = $2";
 constexpr std::string_view kCountWebhooks =
     "SELECT COUNT(*) FROM universal_webhook_log WHERE workspace_id = $1";
 
@@ -713,19 +712,7 @@ Result<WebhookRecord> SqliteStore::GetWebhook(const std::string& workspace_id, i
   const int rc = s.Step();
   if (rc == SQLITE_DONE) return tl::unexpected(NotFound("webhook not found"));
   if (rc != SQLITE_ROW) return tl::unexpected(s.Failure("cannot read the webhook"));
-  WebhookRecord r;
-  r.id = s.ColumnInt(0);
-  r.workspace_id = s.ColumnText(1);
-  r.event_type = s.ColumnText(2);
-  r.source = s.ColumnText(3);
-  r.custom_source = s.ColumnText(4);
-  r.payload = s.ColumnText(5);
-  r.headers_json = s.ColumnText(6);
-  r.content_type = s.ColumnText(7);
-  r.status = s.ColumnText(8);
-  r.error_message = s.ColumnText(9);
-  r.received_at = s.ColumnTime(10);
-  return r;
+  return ReadWebhookRecord(s);
 }
 
 Result<int64_t> SqliteStore::CountWebhooks(const std::string& workspace_id) {

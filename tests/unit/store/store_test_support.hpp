@@ -1,0 +1,116 @@
+#pragma once
+// What the Store suites share: temporary directories and the backends every suite runs on.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace uwh::store {
+
+// A temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "uwh_store_test_XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// One database of some backend. Open() may be called again after the previous store is gone: it
+// opens the same database (persistence tests).
+class StoreBackend {
+ public:
+  virtual ~StoreBackend() = default;
+  virtual Result<std::unique_ptr<Store>> Open() = 0;
+};
+
+struct BackendFactory {
+  std::string name;
+  // Returns nullptr when the backend is not available here (the tests are then skipped).
+  std::function<std::unique_ptr<StoreBackend>()> make;
+};
+inline void PrintTo(const BackendFactory& factory, std::ostream* os) { *os << factory.name; }
+
+class SqliteTempFileBackend final : public StoreBackend {
+ public:
+  Result<std::unique_ptr<Store>> Open() override {
+    return OpenStore("sqlite:///" + (dir_.path() / "uwh.db").string(), /*synchronous_full=*/true);
+  }
+
+ private:
+  TempDir dir_;
+};
+
+// ---- The backends the suite runs on. ----
+// Add PostgreSQL here once PostgresStore exists: a factory that creates a fresh database (or
+// schema) on the server named by an environment variable, and returns nullptr when it is unset.
+inline const BackendFactory kBackends[] = {
+    {"SqliteTempFile", [] { return std::make_unique<SqliteTempFileBackend>(); }},
+};
+
+// A migrated SQLite file, opened read-only, for tests of the statements' query plans.
+class SqliteQueryPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (dir_.path() / "uwh.db").string();
+    {
+      auto store = OpenStore("sqlite:///" + path_, true);
+      ASSERT_TRUE(store) << store.error().message;
+      ASSERT_TRUE((*store)->Migrate());
+    }
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  }
+  void TearDown() override { sqlite3_close(db_); }
+
+  // The plan's lines, "SEARCH universal_webhook_log USING …".
+  std::vector<std::string> Plan(const std::string& sql) {
+    std::vector<std::string> lines;
+    sqlite3_stmt* stmt = nullptr;
+    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db_) << "\n"
+        << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      lines.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3)));
+    }
+    sqlite3_finalize(stmt);
+    return lines;
+  }
+
+  static std::string Join(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+  }
+
+  // No full scan of the log or of any index of it.
+  static void ExpectOnlySearches(const std::vector<std::string>& plan, const std::string& what) {
+    for (const auto& line : plan) {
+      EXPECT_FALSE(line.starts_with("SCAN")) << what << ":\n" << Join(plan);
+    }
+  }
+
+  TempDir dir_;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace uwh::store
