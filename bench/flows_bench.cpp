@@ -161,17 +161,16 @@ void BM_TemplateRich(benchmark::State& state) {
   const json actions = json::array(
       {{{"status_code", 201}, {"result", {{"id", "t-1"}, {"name", "tag"}, {"count", 3}}}}});
   const TemplateContext context = Context(payload, actions);
-  const CompiledTemplate t = CompileTemplate(R"({
-    "id":"{{actions[0].result.id}}","count":"{{actions[0].result.count}}",
-    "billable":"{{webhook.billable}}","tags":"{{webhook.tags}}",
-    "summary":"{{webhook.user.name}} logged {{webhook.timeInterval.duration}} on {{webhook.project.name}} ({{event.type}} #{{event.id}})",
-    "task":"{{ webhook.taskName | default: \"none\" }}",
-    "nested":{
-    "list" : [ "{{webhook.tagIds[0]}}", "{{webhook.customFieldValues[0].value}}", "{{flow.name}}" ],
-             "ws" : "{{workspace_id}}"}
-})");
+  const CompiledTemplate t = CompileTemplate(R"json({
+    "id": "{{actions[0].result.id}}", "count": "{{actions[0].result.count}}",
+    "billable": "{{webhook.billable}}", "tags": "{{webhook.tags}}",
+    "summary": "{{webhook.user.name}} logged {{webhook.timeInterval.duration}} on {{webhook.project.name}} ({{event.type}} #{{event.id}})",
+    "task": "{{ webhook.taskName | default: \"none\" }}",
+    "nested": {"list": ["{{webhook.tagIds[0]}}", "{{webhook.customFieldValues[0].value}}",
+                        "{{flow.name}}"],
+               "ws": "{{workspace_id}}"}})json");
   for (auto _ : state) benchmark::DoNotOptimize(t.Render(context));
-state.SetItemsProcessed(state.iterations());
+  state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_TemplateRich);
 

@@ -442,9 +442,9 @@ Result<void> FlowExecutor::Consume(const store::WebhookRecord& webhook, const js
       if (e.trigger == "automatic") existing[e.flow_id] = std::move(e);
     }
   }
-  int matched = 0;
+  // Each flow that matches gets its automatic execution, also when the guard skips it or it
+  // cannot run: the queue counts those rows as the webhook's flows_matched.
   for (const auto& [flow_id, execution] : existing) {
-    ++matched;
     if (execution.status != "running") continue;
     if (auto resumed = Resume(execution, ws, webhook, payload); !resumed) return resumed;
   }
@@ -453,7 +453,6 @@ Result<void> FlowExecutor::Consume(const store::WebhookRecord& webhook, const js
     auto compiled = Compiled(flow);
     if (!compiled) {
       // Saved flows were valid; a different OpenAPI document may have dropped an operation.
-      ++matched;
       RunState state;
       state.execution.workspace_id = ws.id;
       state.execution.flow_id = flow.id;
@@ -468,11 +467,7 @@ Result<void> FlowExecutor::Consume(const store::WebhookRecord& webhook, const js
       continue;
     }
     if (!(*compiled)->conditions.Evaluate(payload)) continue;
-    ++matched;
     if (auto ran = RunNewAutomatic(flow, **compiled, ws, webhook, payload); !ran) return ran;
-  }
-  if (auto recorded = store_.SetWebhookFlowsMatched(ws.id, webhook.id, matched); !recorded) {
-    return Fail(Unavailable(recorded.error()));
   }
   return {};
 }

@@ -7,13 +7,15 @@
 //   written before the first action is sent, with status "running" and that action recorded
 //   "running" with its request; each later write records the finished action and the one that
 //   begins (one write per action boundary). Flows whose trigger or conditions do not match write
-//   no row; the webhook row records how many matched.
+//   no row.
 // - Delivered again after a crash, a webhook finds its executions: finished ones are left alone,
 //   a running one resumes at its first unfinished action with the results of the earlier ones
 //   (so `actions[N]` templates still render). An action recorded "running" has an unknown
 //   outcome: GET/HEAD/PUT/DELETE are sent again; POST/PATCH are not — the action and the run
 //   become "unknown" for the admin to replay. A resumed run follows the definition it started
 //   with (kept in the execution), even if the flow was edited since.
+// - Every flow that matches gets an automatic execution (also one the loop guard skips): the
+//   queue records their number as the webhook's flows_matched.
 // - Replays and tests run in the caller's thread (the UI API's blocking pool) and carry a lease
 //   renewed at each action; one whose process died is found by its expired lease and finished
 //   as "unknown" (an action was in flight) or "interrupted".

@@ -119,21 +119,24 @@ void WebhookQueue::RunWorker(int index) {
 WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_id,
                                                    const std::string& owner) {
   const log::Field ws{"workspace_id", workspace_id};
+  if (Stopping()) return Drained{clock_.Now(), false};
+  const auto now = clock_.Now();
+  auto taken =
+      store_.TakeQueuedWebhooks(workspace_id, owner, now, now + options_.lease, options_.batch);
+  if (!taken) {
+    log::Warn("webhook queue: cannot take webhooks", {ws, {"error", taken.error().message}});
+    return Drained{now + options_.retry_backoff, false};
+  }
   auto release_at = clock_.Now();
-  bool more = false;
-  for (int taken = 0; taken < options_.batch; ++taken) {
-    if (Stopping()) break;
-    const auto now = clock_.Now();
-    auto row = store_.TakeQueuedWebhook(workspace_id, owner, now, now + options_.lease);
-    if (!row) {
-      log::Warn("webhook queue: cannot take a webhook", {ws, {"error", row.error().message}});
-      release_at = now + options_.retry_backoff;
+  std::vector<store::QueueCompletion> done;
+  std::vector<int64_t> untouched;
+  const std::vector<store::WebhookRecord>& rows = *taken;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const store::WebhookRecord& webhook = rows[i];
+    if (Stopping()) {
+      for (size_t k = i; k < rows.size(); ++k) untouched.push_back(rows[k].id);
       break;
     }
-    if (!*row) break;  // drained, or the lease is gone
-    const store::WebhookRecord& webhook = **row;
-    const std::string id = std::to_string(webhook.id);
-
     std::string errors;
     bool retry_later = false;
     if (webhook.attempts > options_.max_attempts) {
@@ -152,7 +155,9 @@ WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_
         if (consumed.error().kind == ErrorCode::kUnavailable) {
           retry_later = true;
           log::Info("webhook queue: webhook left for later",
-                    {ws, {"webhook_id", id}, {"reason", consumed.error().message}});
+                    {ws,
+                     {"webhook_id", std::to_string(webhook.id)},
+                     {"reason", consumed.error().message}});
           break;
         }
         if (!errors.empty()) errors += "; ";
@@ -160,29 +165,32 @@ WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_
       }
     }
     if (retry_later) {
-      // Shutting down: the next start (or another instance) takes it up at once.
+      // This one stays "processing" (its attempt counts) and is the next one taken; the rest of
+      // the batch goes back untouched. Shutting down: the next start takes it up at once.
+      for (size_t k = i + 1; k < rows.size(); ++k) untouched.push_back(rows[k].id);
       release_at = Stopping() ? clock_.Now() : clock_.Now() + options_.retry_backoff;
       break;
     }
-    const store::QueueCompletion completion{errors.empty() ? "processed" : "error", errors};
-    auto done =
-        store_.CompleteQueuedWebhook(workspace_id, webhook.id, owner, completion, clock_.Now());
-    if (!done) {
-      log::Warn("webhook queue: cannot complete a webhook",
-                {ws, {"webhook_id", id}, {"error", done.error().message}});
-      release_at = clock_.Now() + options_.retry_backoff;
-      break;
-    }
-    if (!*done) {
-      log::Warn("webhook queue: lost the lease while consuming", {ws, {"webhook_id", id}});
-      return Drained{std::nullopt, false};  // someone else holds the workspace now
-    }
-    ++consumed_;
     if (!errors.empty()) {
-      log::Warn("webhook consumed with errors", {ws, {"webhook_id", id}, {"error", errors}});
+      log::Warn("webhook consumed with errors",
+                {ws, {"webhook_id", std::to_string(webhook.id)}, {"error", errors}});
     }
-    more = taken + 1 == options_.batch;
+    done.push_back(store::QueueCompletion{webhook.id, errors.empty() ? "processed" : "error",
+                                          std::move(errors)});
   }
+  // One transaction for the whole batch: the consumers' work is at least once anyway, and a
+  // crash before it only means these rows are consumed again.
+  auto finished = store_.FinishQueuedWebhooks(workspace_id, owner, done, untouched, clock_.Now());
+  if (!finished) {
+    log::Warn("webhook queue: cannot finish webhooks", {ws, {"error", finished.error().message}});
+    return Drained{clock_.Now() + options_.retry_backoff, false};
+  }
+  consumed_ += static_cast<uint64_t>(*finished);
+  if (*finished < static_cast<int>(done.size())) {
+    log::Warn("webhook queue: lost the lease while consuming", {ws});
+    return Drained{std::nullopt, false};  // someone else holds the workspace now
+  }
+  const bool more = !rows.empty() && done.size() == rows.size();
   return Drained{release_at, more};
 }
 

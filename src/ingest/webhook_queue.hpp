@@ -6,19 +6,25 @@
 // Claiming. Order is per workspace, so the unit of claiming is a workspace: a worker first takes
 // the workspace's lease — one row of universal_webhook_queue_lease, taken with a conditional
 // upsert that succeeds only when the lease is free or expired — and, while it holds it, consumes
-// that workspace's unconsumed webhooks oldest first, one at a time (each taken by an UPDATE that
-// checks the lease in the same statement, so a worker that lost its lease takes nothing). After
-// a few rows (Options::batch) it gives the lease up so that busy workspaces share the workers;
-// the next claim goes to the workspace whose oldest waiting webhook is oldest. Workspaces run in
-// parallel on different workers; row N+1 of a workspace is never consumed before row N is done.
+// that workspace's unconsumed webhooks oldest first, one at a time. Rows are taken a batch at a
+// time (Options::batch, by one UPDATE that checks the lease in the same statement, so a worker
+// that lost its lease takes nothing) and finished in one transaction (fenced by the owner), then
+// the lease is given up so that busy workspaces share the workers; the next claim goes to the
+// workspace whose oldest waiting webhook is oldest. Workspaces run in parallel on different
+// workers; row N+1 of a workspace is never consumed before row N is done.
 // Nothing here is per process: the same statements give the same guarantees to several
 // instances sharing one PostgreSQL database (owners are instance id + worker number).
 //
 // Crashes. A heartbeat renews the leases of the workspaces being worked on. When a worker dies
 // its lease expires (Options::lease) and the next claimer takes the workspace up at its oldest
-// unconsumed row — the one that was in progress, whose status is still "processing". Delivery is
-// therefore at least once; consumers make a repeat harmless (the flow executor keeps one
-// execution per (webhook, flow) and resumes it where it stopped).
+// unconsumed row: the rows of the dead worker's batch are still "processing" and are taken again
+// one by one, each attempt counted, before anything newer. Delivery is therefore at least once;
+// consumers make a repeat harmless (the flow executor keeps one execution per (webhook, flow)
+// and resumes it where it stopped).
+//
+// PostgreSQL note: ids from a sequence can become visible out of order when two instances commit
+// at once; a backend there should take only rows older than a moment (or order by commit) so
+// that a late-committed older row is not overtaken.
 //
 // Failures. A consumer error is recorded on the row (status "error") and does not stop the other
 // consumers. An error of kind kUnavailable means "not now" (shutting down, database busy): the

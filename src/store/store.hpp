@@ -78,8 +78,8 @@ struct WebhookRecord {
   std::string status;
   std::string error_message;
   TimePoint received_at{};
-  int attempts = 0;  // how often the queue claimed it (TakeQueuedWebhook counts this claim)
-  std::optional<int> flows_matched;       // set once the flow executor evaluated it
+  int attempts = 0;  // how often the queue claimed it (TakeQueuedWebhooks counts this claim)
+  std::optional<int> flows_matched;       // set when the queue finished with it
   std::optional<TimePoint> processed_at;  // when the queue finished with it
 };
 
@@ -211,6 +211,7 @@ struct ExecutionStats {
 
 // Final state of a consumed webhook.
 struct QueueCompletion {
+  int64_t id = 0;
   std::string status;  // processed or error
   std::string error_message;
 };
@@ -352,19 +353,22 @@ class Store {
   [[nodiscard]] virtual Result<void> ReleaseQueueLease(const std::string& workspace_id,
                                                        const std::string& owner,
                                                        TimePoint available_at) = 0;
-  // While `owner` holds the workspace's lease at `now`: marks the workspace's oldest unconsumed
-  // webhook (received, or processing from an earlier claim) processing, counts the attempt and
-  // returns it. nullopt when there is none or the lease is not held.
-  [[nodiscard]] virtual Result<std::optional<WebhookRecord>> TakeQueuedWebhook(
+  // While `owner` holds the workspace's lease at `now`, takes the workspace's next webhooks in id
+  // order, each marked processing with its attempt counted: the one an earlier claim left
+  // "processing" (its consumption was cut short) alone, else up to `max` of the oldest
+  // "received". Empty when there are none or the lease is not held.
+  [[nodiscard]] virtual Result<std::vector<WebhookRecord>> TakeQueuedWebhooks(
       const std::string& workspace_id, const std::string& owner, TimePoint now,
-      TimePoint lease_until) = 0;
-  // Marks a taken webhook consumed (processed or error). False when `owner` holds it no more.
-  [[nodiscard]] virtual Result<bool> CompleteQueuedWebhook(const std::string& workspace_id,
-                                                           int64_t id, const std::string& owner,
-                                                           const QueueCompletion& completion,
-                                                           TimePoint now) = 0;
-  [[nodiscard]] virtual Result<void> SetWebhookFlowsMatched(const std::string& workspace_id,
-                                                            int64_t id, int flows_matched) = 0;
+      TimePoint lease_until, int max) = 0;
+  // In one transaction: the `done` webhooks `owner` took become processed or error, with
+  // processed_at and flows_matched (the webhook's automatic executions: one per flow that
+  // matched); the `untouched` ones go back to received, their attempt not counted. Returns how
+  // many of `done` were still `owner`'s (fewer: it lost the lease, and they are not changed).
+  [[nodiscard]] virtual Result<int> FinishQueuedWebhooks(const std::string& workspace_id,
+                                                         const std::string& owner,
+                                                         std::span<const QueueCompletion> done,
+                                                         std::span<const int64_t> untouched,
+                                                         TimePoint now) = 0;
   // Webhooks waiting to be consumed (received or processing), all workspaces.
   [[nodiscard]] virtual Result<int64_t> CountQueuedWebhooks() = 0;
 };

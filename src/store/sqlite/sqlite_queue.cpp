@@ -3,6 +3,8 @@
 // a conditional upsert, a webhook is taken by one UPDATE … RETURNING fenced by the lease.
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,24 +46,49 @@ constexpr std::string_view kTakeLease =
 constexpr std::string_view kSetLease =
     "UPDATE universal_webhook_queue_lease SET lease_expires_at = $3 "
     "WHERE workspace_id = $1 AND owner = $2";
-// The workspace's oldest unconsumed webhook, only while `owner` holds the lease.
-constexpr std::string_view kTakeWebhook =
+#define UWH_LEASE_HELD                                                           \
+  "EXISTS (SELECT 1 FROM universal_webhook_queue_lease WHERE workspace_id = $1 " \
+  "AND owner = $2 AND lease_expires_at > $3)"
+
+// The row an earlier claim left "processing", alone: it is consumed again before anything newer.
+constexpr std::string_view kTakeInterrupted =
+    "UPDATE universal_webhook_log SET claimed_by = $2, lease_expires_at = $4, "
+    "attempts = attempts + 1 "
+    "WHERE id = (SELECT MIN(p.id) FROM universal_webhook_log p WHERE p.workspace_id = $1 "
+    "AND p.status = 'processing') AND " UWH_LEASE_HELD " RETURNING " UWH_WEBHOOK_RECORD_COLUMNS;
+// Up to $5 of the oldest received rows, in one write.
+constexpr std::string_view kTakeReceived =
     "UPDATE universal_webhook_log SET status = 'processing', claimed_by = $2, "
     "lease_expires_at = $4, attempts = attempts + 1 "
-    "WHERE id = " UWH_OLDEST_PENDING("$1") " "
-    "AND EXISTS (SELECT 1 FROM universal_webhook_queue_lease WHERE workspace_id = $1 "
-    "AND owner = $2 AND lease_expires_at > $3) "
-    "RETURNING " UWH_WEBHOOK_RECORD_COLUMNS;
-constexpr std::string_view kCompleteWebhook =
+    "WHERE id IN (SELECT r.id FROM universal_webhook_log r WHERE r.workspace_id = $1 "
+    "AND r.status = 'received' ORDER BY r.id LIMIT $5) AND " UWH_LEASE_HELD
+    " RETURNING " UWH_WEBHOOK_RECORD_COLUMNS;
+// Finishing is fenced by the lease row still naming the owner: a worker whose lease was taken
+// over finishes nothing, even rows the new holder has not taken again yet. (Expired but not taken
+// over, it may: nobody else consumed them.)
+#define UWH_STILL_OWNER                                                          \
+  "EXISTS (SELECT 1 FROM universal_webhook_queue_lease WHERE workspace_id = $1 " \
+  "AND owner = $3)"
+// flows_matched: one automatic execution per flow that matched (the executor writes it, even
+// for a run the loop guard skipped), counted with the (webhook_log_id, flow_id) index.
+constexpr std::string_view kFinishDone =
     "UPDATE universal_webhook_log SET status = $4, error_message = $5, processed_at = $6, "
-    "claimed_by = NULL, lease_expires_at = NULL "
-    "WHERE workspace_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'processing'";
-constexpr std::string_view kFlowsMatched =
-    "UPDATE universal_webhook_log SET flows_matched = $3 WHERE workspace_id = $1 AND id = $2";
+    "claimed_by = NULL, lease_expires_at = NULL, flows_matched = (SELECT COUNT(*) FROM "
+    "universal_webhook_flow_execution e WHERE e.webhook_log_id = universal_webhook_log.id "
+    "AND e.trigger_kind = 'automatic') "
+    "WHERE workspace_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'processing' "
+    "AND " UWH_STILL_OWNER;
+constexpr std::string_view kFinishUntouched =
+    "UPDATE universal_webhook_log SET status = 'received', claimed_by = NULL, "
+    "lease_expires_at = NULL, attempts = attempts - 1 "
+    "WHERE workspace_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'processing' "
+    "AND " UWH_STILL_OWNER;
 constexpr std::string_view kCountQueued =
     "SELECT COUNT(*) FROM universal_webhook_log WHERE status IN ('received', 'processing')";
 
 #undef UWH_OLDEST_PENDING
+#undef UWH_LEASE_HELD
+#undef UWH_STILL_OWNER
 
 constexpr int kCandidates = 8;
 
@@ -123,58 +150,79 @@ Result<void> SqliteStore::ReleaseQueueLease(const std::string& workspace_id,
   return {};
 }
 
-Result<std::optional<WebhookRecord>> SqliteStore::TakeQueuedWebhook(const std::string& workspace_id,
-                                                                    const std::string& owner,
-                                                                    TimePoint now,
-                                                                    TimePoint lease_until) {
+Result<std::vector<WebhookRecord>> SqliteStore::TakeQueuedWebhooks(const std::string& workspace_id,
+                                                                   const std::string& owner,
+                                                                   TimePoint now,
+                                                                   TimePoint lease_until, int max) {
+  std::vector<WebhookRecord> out;
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kTakeWebhook);
-  if (!stmt) return Fail(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  s.TextNoCopy(2, owner);
-  s.Time(3, now);
-  s.Time(4, lease_until);
-  const int rc = s.Step();
-  if (rc == SQLITE_DONE) return std::optional<WebhookRecord>();
-  if (rc != SQLITE_ROW) return Fail(s.Failure("cannot take a webhook from the queue"));
-  WebhookRecord record = ReadWebhookRecord(s);
-  if (s.Step() != SQLITE_DONE) return Fail(s.Failure("cannot take a webhook from the queue"));
-  return std::optional<WebhookRecord>(std::move(record));
-}
-
-Result<bool> SqliteStore::CompleteQueuedWebhook(const std::string& workspace_id, int64_t id,
-                                                const std::string& owner,
-                                                const QueueCompletion& completion, TimePoint now) {
-  if (completion.status != "processed" && completion.status != "error") {
-    return Fail(ErrorCode::kInvalidArgument, "validation_failed",
-                "a consumed webhook is processed or error", "status");
+  for (const std::string_view sql : {kTakeInterrupted, kTakeReceived}) {
+    auto stmt = writer_->Prepare(sql);
+    if (!stmt) return Fail(stmt.error());
+    Statement s(*stmt);
+    s.TextNoCopy(1, workspace_id);
+    s.TextNoCopy(2, owner);
+    s.Time(3, now);
+    s.Time(4, lease_until);
+    if (sql == kTakeReceived) s.Int(5, std::max(max, 1));
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadWebhookRecord(s));
+    if (rc != SQLITE_DONE) return Fail(s.Failure("cannot take webhooks from the queue"));
+    if (!out.empty()) break;
   }
-  std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kCompleteWebhook);
-  if (!stmt) return Fail(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  s.Int(2, id);
-  s.TextNoCopy(3, owner);
-  s.TextNoCopy(4, completion.status);
-  s.TextOrNull(5, completion.error_message);
-  s.Time(6, now);
-  if (s.Step() != SQLITE_DONE) return Fail(s.Failure("cannot complete a queued webhook"));
-  return sqlite3_changes(writer_->db()) > 0;
+  // RETURNING gives rows in no particular order.
+  std::sort(out.begin(), out.end(),
+            [](const WebhookRecord& a, const WebhookRecord& b) { return a.id < b.id; });
+  return out;
 }
 
-Result<void> SqliteStore::SetWebhookFlowsMatched(const std::string& workspace_id, int64_t id,
-                                                 int flows_matched) {
+Result<int> SqliteStore::FinishQueuedWebhooks(const std::string& workspace_id,
+                                              const std::string& owner,
+                                              std::span<const QueueCompletion> done,
+                                              std::span<const int64_t> untouched, TimePoint now) {
+  for (const QueueCompletion& c : done) {
+    if (c.status != "processed" && c.status != "error") {
+      return Fail(ErrorCode::kInvalidArgument, "validation_failed",
+                  "a consumed webhook is processed or error", "status");
+    }
+  }
+  if (done.empty() && untouched.empty()) return 0;
+  const std::string now_text = FormatTimestamp(now);
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kFlowsMatched);
-  if (!stmt) return Fail(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  s.Int(2, id);
-  s.Int(3, flows_matched);
-  if (s.Step() != SQLITE_DONE) return Fail(s.Failure("cannot record the flows matched"));
-  return {};
+  Connection& w = *writer_;
+  Transaction tx(w);
+  if (auto r = tx.Begin(); !r) return Fail(r.error());
+  int finished = 0;
+  {
+    auto stmt = w.Prepare(kFinishDone);
+    if (!stmt) return Fail(stmt.error());
+    Statement s(*stmt);
+    for (const QueueCompletion& c : done) {
+      s.TextNoCopy(1, workspace_id);
+      s.Int(2, c.id);
+      s.TextNoCopy(3, owner);
+      s.TextNoCopy(4, c.status);
+      s.TextOrNull(5, c.error_message);
+      s.TextNoCopy(6, now_text);
+      if (s.Step() != SQLITE_DONE) return Fail(s.Failure("cannot finish a queued webhook"));
+      finished += sqlite3_changes(w.db());
+      s.Reset();
+    }
+  }
+  {
+    auto stmt = w.Prepare(kFinishUntouched);
+    if (!stmt) return Fail(stmt.error());
+    Statement s(*stmt);
+    for (const int64_t id : untouched) {
+      s.TextNoCopy(1, workspace_id);
+      s.Int(2, id);
+      s.TextNoCopy(3, owner);
+      if (s.Step() != SQLITE_DONE) return Fail(s.Failure("cannot return a queued webhook"));
+      s.Reset();
+    }
+  }
+  if (auto r = tx.Commit(); !r) return Fail(r.error());
+  return finished;
 }
 
 Result<int64_t> SqliteStore::CountQueuedWebhooks() {
@@ -187,7 +235,8 @@ Result<int64_t> SqliteStore::CountQueuedWebhooks() {
 }
 
 std::vector<std::string> SqliteStore::QueueSqlForTest() {
-  return {std::string(kQueueCandidates), std::string(kTakeWebhook), std::string(kCountQueued)};
+  return {std::string(kQueueCandidates), std::string(kTakeInterrupted), std::string(kTakeReceived),
+          std::string(kCountQueued)};
 }
 
 }  // namespace uwh::store

@@ -116,15 +116,14 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<void> ReleaseQueueLease(const std::string& workspace_id,
                                                const std::string& owner,
                                                TimePoint available_at) override;
-  [[nodiscard]] Result<std::optional<WebhookRecord>> TakeQueuedWebhook(
+  [[nodiscard]] Result<std::vector<WebhookRecord>> TakeQueuedWebhooks(
       const std::string& workspace_id, const std::string& owner, TimePoint now,
-      TimePoint lease_until) override;
-  [[nodiscard]] Result<bool> CompleteQueuedWebhook(const std::string& workspace_id, int64_t id,
-                                                   const std::string& owner,
-                                                   const QueueCompletion& completion,
-                                                   TimePoint now) override;
-  [[nodiscard]] Result<void> SetWebhookFlowsMatched(const std::string& workspace_id, int64_t id,
-                                                    int flows_matched) override;
+      TimePoint lease_until, int max) override;
+  [[nodiscard]] Result<int> FinishQueuedWebhooks(const std::string& workspace_id,
+                                                 const std::string& owner,
+                                                 std::span<const QueueCompletion> done,
+                                                 std::span<const int64_t> untouched,
+                                                 TimePoint now) override;
   [[nodiscard]] Result<int64_t> CountQueuedWebhooks() override;
   // The statements behind the queue, for tests that check their query plans.
   static std::vector<std::string> QueueSqlForTest();

@@ -164,14 +164,12 @@ class MockStore : public Store {
               (const std::string&, const std::string&, store::TimePoint), (override));
   MOCK_METHOD(Result<void>, ReleaseQueueLease,
               (const std::string&, const std::string&, store::TimePoint), (override));
-  MOCK_METHOD(Result<std::optional<store::WebhookRecord>>, TakeQueuedWebhook,
-              (const std::string&, const std::string&, store::TimePoint, store::TimePoint),
+  MOCK_METHOD(Result<std::vector<store::WebhookRecord>>, TakeQueuedWebhooks,
+              (const std::string&, const std::string&, store::TimePoint, store::TimePoint, int),
               (override));
-  MOCK_METHOD(Result<bool>, CompleteQueuedWebhook,
-              (const std::string&, int64_t, const std::string&, const store::QueueCompletion&,
-               store::TimePoint),
-              (override));
-  MOCK_METHOD(Result<void>, SetWebhookFlowsMatched, (const std::string&, int64_t, int),
+  MOCK_METHOD(Result<int>, FinishQueuedWebhooks,
+              (const std::string&, const std::string&, std::span<const store::QueueCompletion>,
+               std::span<const int64_t>, store::TimePoint),
               (override));
   MOCK_METHOD(Result<int64_t>, CountQueuedWebhooks, (), (override));
 };
