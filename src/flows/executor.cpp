@@ -1,6 +1,7 @@
 #include "flows/executor.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -63,6 +64,41 @@ std::string UpstreamMessage(int status, const json& result) {
 int MaxActionIndex(const CompiledAction& a) {
   return std::max({a.parameters.MaxActionIndex(), a.url.MaxActionIndex(),
                    a.headers.MaxActionIndex(), a.body.MaxActionIndex()});
+}
+
+// What `event.*` templates read.
+json EventJson(const json& id, const store::WebhookRecord& w) {
+  return {{"id", id},
+          {"type", w.event_type},
+          {"source", w.source},
+          {"received_at", FormatTimestamp(w.received_at)}};
+}
+
+// `cache.<type>[id]` templates: the workspace's cached entity, parsed.
+std::function<std::optional<json>(const std::string&, const std::string&)> CacheLookup(
+    store::Store& store, const std::string& workspace_id) {
+  return [&store, workspace_id](const std::string& type,
+                                const std::string& id) -> std::optional<json> {
+    auto found = store.FindCachedEntity(workspace_id, type, id);
+    if (!found || !*found) return std::nullopt;
+    json data = json::parse(**found, nullptr, false);
+    if (data.is_discarded()) return std::nullopt;
+    return data;
+  };
+}
+
+// A new run of `flow`, before anything is written.
+store::FlowExecution NewExecution(const store::Flow& flow, std::optional<int64_t> webhook_id,
+                                  std::string trigger, const json& payload, store::TimePoint now) {
+  store::FlowExecution e;
+  e.workspace_id = flow.workspace_id;
+  e.flow_id = flow.id;
+  e.webhook_log_id = webhook_id;
+  e.trigger = std::move(trigger);
+  e.entity_id = EntityId(payload);
+  e.flow_json = FlowSnapshot(flow);
+  e.started_at = now;
+  return e;
 }
 
 const char* kHttpOff =
@@ -239,14 +275,7 @@ Result<void> FlowExecutor::Run(const CompiledFlow& flow, const Workspace& ws, Ru
     context.workspace_id = workspace_id;
     context.actions = &state.actions;
     context.flow = state.flow;
-    context.cache_lookup = [this, &workspace_id](const std::string& type,
-                                                 const std::string& id) -> std::optional<json> {
-      auto found = store_.FindCachedEntity(workspace_id, type, id);
-      if (!found || !*found) return std::nullopt;
-      json data = json::parse(**found, nullptr, false);
-      if (data.is_discarded()) return std::nullopt;
-      return data;
-    };
+    context.cache_lookup = CacheLookup(store_, workspace_id);
     std::string base_url;
     if (a.type == CompiledAction::Type::kClockifyApi) {
       auto known = state.base_urls.find(a.operation->server);
@@ -335,13 +364,7 @@ Result<void> FlowExecutor::RunNewAutomatic(const store::Flow& flow, const Compil
                                            const json& payload) {
   const auto now = clock_.Now();
   RunState state;
-  state.execution.workspace_id = ws.id;
-  state.execution.flow_id = flow.id;
-  state.execution.webhook_log_id = webhook.id;
-  state.execution.trigger = "automatic";
-  state.execution.entity_id = EntityId(payload);
-  state.execution.flow_json = FlowSnapshot(flow);
-  state.execution.started_at = now;
+  state.execution = NewExecution(flow, webhook.id, "automatic", payload, now);
 
   if (!state.execution.entity_id.empty()) {
     const auto since = std::max(now - options_.loop_guard_window, flow.updated_at);
@@ -369,10 +392,7 @@ Result<void> FlowExecutor::RunNewAutomatic(const store::Flow& flow, const Compil
     }
   }
   state.payload = &payload;
-  state.event = {{"id", webhook.id},
-                 {"type", webhook.event_type},
-                 {"source", webhook.source},
-                 {"received_at", FormatTimestamp(webhook.received_at)}};
+  state.event = EventJson(webhook.id, webhook);
   state.flow = {{"id", flow.id}, {"name", flow.name}};
   auto ran = Run(compiled, ws, state);
   if (!ran && ran.error().code == "already_recorded") return {};
@@ -400,10 +420,7 @@ Result<void> FlowExecutor::Resume(const store::FlowExecution& execution, const W
     }
   }
   state.payload = &payload;
-  state.event = {{"id", webhook.id},
-                 {"type", webhook.event_type},
-                 {"source", webhook.source},
-                 {"received_at", FormatTimestamp(webhook.received_at)}};
+  state.event = EventJson(webhook.id, webhook);
   const bool usable = snapshot.is_object();
   state.flow = {{"id", execution.flow_id},
                 {"name", usable ? snapshot.value("name", std::string()) : std::string()}};
@@ -454,13 +471,9 @@ Result<void> FlowExecutor::Consume(const store::WebhookRecord& webhook, const js
     if (!compiled) {
       // Saved flows were valid; a different OpenAPI document may have dropped an operation.
       RunState state;
-      state.execution.workspace_id = ws.id;
-      state.execution.flow_id = flow.id;
-      state.execution.webhook_log_id = webhook.id;
+      state.execution = NewExecution(flow, webhook.id, "automatic", payload, clock_.Now());
       state.execution.status = "error";
       state.execution.error_message = "the flow cannot run: " + compiled.error().message;
-      state.execution.flow_json = FlowSnapshot(flow);
-      state.execution.started_at = clock_.Now();
       state.execution.completed_at = state.execution.started_at;
       auto persisted = Persist(state);
       if (!persisted && persisted.error().code != "already_recorded") return persisted;
@@ -498,19 +511,10 @@ Result<std::vector<store::FlowExecution>> FlowExecutor::Replay(const std::string
     auto compiled = Compiled(flow);
     if (!compiled || !(*compiled)->conditions.Evaluate(payload)) continue;
     RunState state;
-    state.execution.workspace_id = ws.id;
-    state.execution.flow_id = flow.id;
-    state.execution.webhook_log_id = webhook_id;
-    state.execution.trigger = "replay";
+    state.execution = NewExecution(flow, webhook_id, "replay", payload, clock_.Now());
     if (auto it = latest.find(flow.id); it != latest.end()) state.execution.replay_of = it->second;
-    state.execution.entity_id = EntityId(payload);
-    state.execution.flow_json = FlowSnapshot(flow);
-    state.execution.started_at = clock_.Now();
     state.payload = &payload;
-    state.event = {{"id", webhook->id},
-                   {"type", webhook->event_type},
-                   {"source", webhook->source},
-                   {"received_at", FormatTimestamp(webhook->received_at)}};
+    state.event = EventJson(webhook->id, *webhook);
     state.flow = {{"id", flow.id}, {"name", flow.name}};
     auto ran = Run(**compiled, ws, state);
     if (state.execution.id != 0) out.push_back(state.execution);
@@ -562,10 +566,7 @@ Result<json> FlowExecutor::Test(const store::Flow& flow, const TestInput& input,
               {"flows_enabled", loaded->has_value()}};
   RunState state;
   state.payload = &payload;
-  state.event = {{"id", input.webhook_id ? json(*input.webhook_id) : json()},
-                 {"type", event_type},
-                 {"source", source},
-                 {"received_at", FormatTimestamp(webhook.received_at)}};
+  state.event = EventJson(input.webhook_id ? json(*input.webhook_id) : json(), webhook);
   state.flow = {{"id", flow.id}, {"name", flow.name}};
   if (dry_run) {
     const json no_results = json::array();
@@ -575,14 +576,7 @@ Result<json> FlowExecutor::Test(const store::Flow& flow, const TestInput& input,
     context.workspace_id = flow.workspace_id;
     context.actions = &no_results;
     context.flow = state.flow;
-    context.cache_lookup = [this, &flow](const std::string& type,
-                                         const std::string& id) -> std::optional<json> {
-      auto found = store_.FindCachedEntity(flow.workspace_id, type, id);
-      if (!found || !*found) return std::nullopt;
-      json data = json::parse(**found, nullptr, false);
-      if (data.is_discarded()) return std::nullopt;
-      return data;
-    };
+    context.cache_lookup = CacheLookup(store_, flow.workspace_id);
     const bool http_allowed = loaded->has_value() && (*loaded)->http_allowed;
     json items = json::array();
     for (size_t i = 0; i < compiled->actions.size(); ++i) {
@@ -617,13 +611,7 @@ Result<json> FlowExecutor::Test(const store::Flow& flow, const TestInput& input,
     return Fail(ErrorCode::kForbidden, "flows_disabled",
                 "flows do not run for this workspace (inactive, or flows switched off)");
   }
-  state.execution.workspace_id = flow.workspace_id;
-  state.execution.flow_id = flow.id;
-  state.execution.webhook_log_id = input.webhook_id;
-  state.execution.trigger = "test";
-  state.execution.entity_id = EntityId(payload);
-  state.execution.flow_json = FlowSnapshot(flow);
-  state.execution.started_at = clock_.Now();
+  state.execution = NewExecution(flow, input.webhook_id, "test", payload, clock_.Now());
   auto ran = Run(*compiled, **loaded, state);
   if (!ran && ran.error().code != "shutting_down") return Fail(ran.error());
   out["execution"] = ExecutionToJson(state.execution);

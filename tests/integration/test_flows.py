@@ -533,3 +533,45 @@ def test_thousand_webhooks_run_once_each_in_order_across_a_sigkill(make_server, 
     print(f"e2e: {len(rows)} executions, {at_kill} before the SIGKILL; {taken_again} webhooks "
           f"taken up again, {repeated} actions in flight sent again")
     server.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# SIGTERM stops a run at an action boundary; the restart finishes it without repeating
+# --------------------------------------------------------------------------------------------
+def test_sigterm_stops_at_an_action_boundary_and_the_restart_finishes_the_run(make_server, mock,
+                                                                               minter):
+    ws = new_workspace()  # the mock seeds it when the add-on is installed into it
+    server = make_installed_server(make_server, mock, [ws], name="sigterm")
+    ui = Ui(server, user_token(minter, ws))
+    project = mock.state(ws)["projects"][0]["id"]
+    flow = ui.create({"name": "three slow reads", "trigger_event_type": "NEW_TIME_ENTRY",
+                      "actions": [{"type": "clockify_api", "operation_id": "getProject",
+                                   "parameters": {"projectId": "{{webhook.projectId}}"}}] * 3})
+    before = mock.stats()["by_operation"].get("getProject", 0)
+    mock.post("/_mock/faults", {"latency_ms": 1500})
+    try:
+        mock.emit(ws, "NEW_TIME_ENTRY", entry_body(ws, project_id=project, project_name="P",
+                                                   duration="PT1H", entry_id="term-1"))
+        wait_until(lambda: ui.executions(flow["id"]), 30, 0.05, "the run to start")
+        assert server.stop() == 0
+    finally:
+        mock.post("/_mock/faults", {"latency_ms": 0})
+    row = server.query("SELECT status, actions_executed, result_json FROM "
+                       "universal_webhook_flow_execution WHERE flow_id = ?", (flow["id"],))[0]
+    actions = json.loads(row["result_json"])["actions"]
+    assert row["status"] == "running" and 1 <= row["actions_executed"] < 3, dict(row)
+    # Stopped at a boundary: the action in flight finished and is on record.
+    assert all(a["status"] == "success" for a in actions), actions
+    sent_before_restart = mock.stats()["by_operation"]["getProject"] - before
+    assert sent_before_restart == len(actions)
+
+    server.start()
+    e = ui.finished_executions(flow["id"], 1)[0]
+    assert e["status"] == "success" and e["actions_executed"] == 3, e
+    assert [a["status"] for a in e["actions"]] == ["success"] * 3
+    assert not any(a.get("repeated_after_restart") for a in e["actions"])
+    assert mock.stats()["by_operation"]["getProject"] - before == 3  # none sent twice
+    webhook = server.query("SELECT status, attempts, flows_matched FROM universal_webhook_log "
+                           "WHERE workspace_id = ? AND event_type = 'NEW_TIME_ENTRY'", (ws,))[0]
+    assert (webhook["status"], webhook["attempts"], webhook["flows_matched"]) == ("processed", 2, 1)
+    server.stop()

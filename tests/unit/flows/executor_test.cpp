@@ -1,6 +1,7 @@
 #include "flows/executor.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 
 #include "common/clock.hpp"
 #include "flows/records.hpp"
+#include "flow_test_data.hpp"
 
 namespace uwh::flows {
 namespace {
@@ -24,16 +26,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 const std::string kWs = "5f11791a4e759e12c40733ba";
-
-std::shared_ptr<const clockify::OpenApiCatalog> Catalog() {
-  static const auto catalog = [] {
-    auto loaded =
-        clockify::OpenApiCatalog::FromFile(std::string(UWH_SHARED_DIR) + "/clockify/openapi.json");
-    if (!loaded) std::abort();
-    return *loaded;
-  }();
-  return catalog;
-}
 
 json Sample(const std::string& event) {
   std::ifstream in(std::string(UWH_SHARED_DIR) + "/clockify/webhook-samples/" + event + ".json");
@@ -139,7 +131,7 @@ class ExecutorTest : public ::testing::Test {
   }
 
   std::unique_ptr<FlowExecutor> MakeExecutor(ExecutorOptions options = Options()) {
-    return std::make_unique<FlowExecutor>(*store_, clock_, transport_, Catalog(), options);
+    return std::make_unique<FlowExecutor>(*store_, clock_, transport_, TestCatalog(), options);
   }
   static ExecutorOptions Options() {
     ExecutorOptions o;
@@ -157,7 +149,7 @@ class ExecutorTest : public ::testing::Test {
   }
 
   store::Flow CreateFlow(const json& definition) {
-    auto parsed = ParseFlowDefinition(definition, nullptr, Catalog());
+    auto parsed = ParseFlowDefinition(definition, nullptr, TestCatalog());
     EXPECT_TRUE(parsed) << parsed.error().message;
     store::Flow flow;
     flow.workspace_id = kWs;
@@ -196,17 +188,6 @@ class ExecutorTest : public ::testing::Test {
 
   static json Actions(const store::FlowExecution& e) {
     return json::parse(e.result_json)["actions"];
-  }
-
-  // The seed's example flow (SPEC §6.1).
-  static json SeedFlow() {
-    return json::parse(R"({"name":"Archive internal projects",
-      "trigger_source":"CLOCKIFY","trigger_event_type":"NEW_TIME_ENTRY",
-      "conditions":{"mode":"ALL","rules":[
-        {"path":"$.project.name","operator":"==","value":"Internal"},
-        {"path":"$.timeInterval.duration","operator":">","value":3600}]},
-      "actions":[{"type":"clockify_api","operation_id":"updateProject",
-        "parameters":{"projectId":"{{webhook.project.id}}","body":{"archived":true}}}]})");
   }
 
   static json Entry(const std::string& project, const std::string& duration,
@@ -626,6 +607,42 @@ TEST_F(ExecutorTest, ADryRunExplainsAndRendersWithoutSending) {
   ASSERT_TRUE(result);
   EXPECT_EQ((*result)["execution"]["trigger"], "test");
   EXPECT_EQ((*result)["execution"]["status"], "success");
+  EXPECT_EQ(transport_.sent().size(), 1u);
+}
+
+TEST_F(ExecutorTest, CacheTemplatesReadTheWorkspacesCachedEntities) {
+  // The cache is the bootstrap's to fill; here one row is written directly.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "uwh.db").c_str(), &db), SQLITE_OK);
+  const std::string insert =
+      "INSERT INTO universal_webhook_entity_cache (workspace_id, entity_type, entity_id, "
+      "data_json, fetched_at) VALUES ('" +
+      kWs +
+      "', 'project', 'p-cached', "
+      "'{\"name\":\"Cached name\",\"client\":{\"name\":\"ACME\"}}', "
+      "'2026-01-01T00:00:00.000Z')";
+  ASSERT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  CreateFlow(json::parse(R"({"name":"from the cache","trigger_event_type":"NEW_TIME_ENTRY",
+    "actions":[{"type":"http","method":"POST","url":"https://hooks.example.com/x",
+      "body":{"project":"{{cache.project[webhook.projectId].name}}",
+              "client":"{{cache.project['p-cached'].client}}"}}]})"));
+  json entry = Entry("Internal", "PT2H");
+  entry["projectId"] = "p-cached";
+  auto w = Append("NEW_TIME_ENTRY", entry);
+  ASSERT_TRUE(Deliver(w));
+  ASSERT_EQ(transport_.sent().size(), 1u);
+  EXPECT_EQ(transport_.sent()[0].body,
+            json({{"project", "Cached name"}, {"client", {{"name", "ACME"}}}}));
+
+  entry["projectId"] = "p-not-cached";
+  entry["id"] = "another-entry";
+  w = Append("NEW_TIME_ENTRY", entry);
+  ASSERT_TRUE(Deliver(w));
+  auto e = Executions(w.id).at(0);
+  EXPECT_EQ(e.status, "error");
+  EXPECT_NE(e.error_message.find("{{cache.project[webhook.projectId].name}}"), std::string::npos)
+      << e.error_message;
   EXPECT_EQ(transport_.sent().size(), 1u);
 }
 

@@ -6,45 +6,26 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "flow_test_data.hpp"
+
 namespace uwh::flows {
 namespace {
 
 using nlohmann::json;
 
-std::shared_ptr<const clockify::OpenApiCatalog> Catalog() {
-  static const auto catalog = [] {
-    auto loaded =
-        clockify::OpenApiCatalog::FromFile(std::string(UWH_SHARED_DIR) + "/clockify/openapi.json");
-    if (!loaded) std::abort();
-    return *loaded;
-  }();
-  return catalog;
-}
-
-// The seed's example (SPEC §6.1).
-json SeedFlow() {
-  return json::parse(R"({"name":"Archive internal projects","description":"","enabled":true,
-    "trigger_source":"CLOCKIFY","trigger_event_type":"NEW_TIME_ENTRY",
-    "conditions":{"mode":"ALL","rules":[
-      {"path":"$.project.name","operator":"==","value":"Internal"},
-      {"path":"$.timeInterval.duration","operator":">","value":3600}]},
-    "actions":[{"type":"clockify_api","operation_id":"updateProject",
-      "parameters":{"projectId":"{{webhook.project.id}}","body":{"archived":true}}}]})");
-}
-
 Error Refused(const json& body) {
-  auto parsed = ParseFlowDefinition(body, nullptr, Catalog());
+  auto parsed = ParseFlowDefinition(body, nullptr, TestCatalog());
   EXPECT_FALSE(parsed) << body.dump();
   return parsed ? Error{} : parsed.error();
 }
 
 TEST(FlowDefinitionTest, TheSeedExampleIsValid) {
-  auto parsed = ParseFlowDefinition(SeedFlow(), nullptr, Catalog());
+  auto parsed = ParseFlowDefinition(SeedFlow(), nullptr, TestCatalog());
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->name, "Archive internal projects");
   EXPECT_EQ(parsed->trigger_event_type, "NEW_TIME_ENTRY");
   EXPECT_EQ(parsed->actions, SeedFlow()["actions"]);
-  auto compiled = CompileFlow(parsed->conditions, parsed->actions, Catalog());
+  auto compiled = CompileFlow(parsed->conditions, parsed->actions, TestCatalog());
   ASSERT_TRUE(compiled);
   ASSERT_EQ(compiled->actions.size(), 1u);
   EXPECT_EQ(compiled->actions[0].method, "PUT");
@@ -165,20 +146,20 @@ TEST(FlowDefinitionTest, HttpActionsAreChecked) {
 TEST(FlowDefinitionTest, StarAndCustomEventTypes) {
   json body = SeedFlow();
   body["trigger_event_type"] = "*";
-  EXPECT_TRUE(ParseFlowDefinition(body, nullptr, Catalog()));
+  EXPECT_TRUE(ParseFlowDefinition(body, nullptr, TestCatalog()));
   body["trigger_source"] = "custom";
   body["trigger_event_type"] = "github.push";
-  auto parsed = ParseFlowDefinition(body, nullptr, Catalog());
+  auto parsed = ParseFlowDefinition(body, nullptr, TestCatalog());
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->trigger_source, "CUSTOM");
 }
 
 TEST(FlowDefinitionTest, AnUpdateKeepsWhatTheBodyLeavesOut) {
-  auto base = ParseFlowDefinition(SeedFlow(), nullptr, Catalog());
+  auto base = ParseFlowDefinition(SeedFlow(), nullptr, TestCatalog());
   ASSERT_TRUE(base);
   base->enabled = false;
   auto resumed = ParseFlowDefinition(json{{"enabled", true}, {"id", 7}, {"paused_reason", "x"}},
-                                     &*base, Catalog());
+                                     &*base, TestCatalog());
   ASSERT_TRUE(resumed) << resumed.error().message;
   EXPECT_TRUE(resumed->enabled);
   EXPECT_EQ(resumed->name, base->name);
@@ -195,7 +176,7 @@ TEST(FlowDefinitionTest, WithoutADocumentClockifyActionsCannotBeChecked) {
 
 TEST(FlowDefinitionTest, ADeprecatedOperationIsRefused) {
   const clockify::Operation* deprecated = nullptr;
-  for (const auto& op : Catalog()->Operations()) {
+  for (const auto& op : TestCatalog()->Operations()) {
     if (op.deprecated) deprecated = &op;
   }
   ASSERT_NE(deprecated, nullptr);

@@ -17,22 +17,10 @@
 namespace uwh::store {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-const TimePoint kT0 = TimePoint(seconds(1'767'225'600)) + milliseconds(123);
-
-class FlowsStoreTest : public ::testing::TestWithParam<BackendFactory> {
+class FlowsStoreTest : public MigratedStoreTest {
  protected:
-  void SetUp() override {
-    backend_ = GetParam().make();
-    if (!backend_) GTEST_SKIP() << GetParam().name << " is not available";
-    auto store = backend_->Open();
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->Migrate());
-  }
-
   static Flow MakeFlow(const std::string& ws, const std::string& name,
                        const std::string& event = "NEW_TIME_ENTRY") {
     Flow f;
@@ -74,9 +62,6 @@ class FlowsStoreTest : public ::testing::TestWithParam<BackendFactory> {
     e.started_at = started;
     return e;
   }
-
-  std::unique_ptr<StoreBackend> backend_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(FlowsStoreTest, CreateGetUpdateDeleteAreScopedByWorkspace) {

@@ -14,23 +14,12 @@
 namespace uwh::store {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-const TimePoint kT0 = TimePoint(seconds(1'767'225'600)) + milliseconds(123);
 const seconds kLease{30};
 
-class QueueStoreTest : public ::testing::TestWithParam<BackendFactory> {
+class QueueStoreTest : public MigratedStoreTest {
  protected:
-  void SetUp() override {
-    backend_ = GetParam().make();
-    if (!backend_) GTEST_SKIP() << GetParam().name << " is not available";
-    auto store = backend_->Open();
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->Migrate());
-  }
-
   // A webhook of an installed workspace (every accepted webhook has one).
   int64_t Append(const std::string& ws, const std::string& status = "received") {
     if (installed_.insert(ws).second) {
@@ -79,8 +68,6 @@ class QueueStoreTest : public ::testing::TestWithParam<BackendFactory> {
     return finished ? *finished : -1;
   }
 
-  std::unique_ptr<StoreBackend> backend_;
-  std::unique_ptr<Store> store_;
   std::set<std::string> installed_;
   int counter_ = 0;
 };

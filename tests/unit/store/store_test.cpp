@@ -29,11 +29,7 @@
 namespace uwh::store {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// 2026-01-01T00:00:00.123Z: millisecond precision is what the stores keep.
-const TimePoint kT0 = TimePoint(seconds(1'767'225'600)) + milliseconds(123);
 
 class StoreTest : public ::testing::TestWithParam<BackendFactory> {
  protected:

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -64,6 +65,27 @@ class SqliteTempFileBackend final : public StoreBackend {
 // schema) on the server named by an environment variable, and returns nullptr when it is unset.
 inline const BackendFactory kBackends[] = {
     {"SqliteTempFile", [] { return std::make_unique<SqliteTempFileBackend>(); }},
+};
+
+// 2026-01-01T00:00:00.123Z: millisecond precision is what the stores keep.
+inline const TimePoint kT0 =
+    TimePoint(std::chrono::seconds(1'767'225'600)) + std::chrono::milliseconds(123);
+
+// A suite over every backend with a freshly migrated store in store_.
+class MigratedStoreTest : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  void SetUp() override {
+    backend_ = GetParam().make();
+    if (!backend_) GTEST_SKIP() << GetParam().name << " is not available";
+    auto store = backend_->Open();
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    auto version = store_->Migrate();
+    ASSERT_TRUE(version) << version.error().message;
+  }
+
+  std::unique_ptr<StoreBackend> backend_;
+  std::unique_ptr<Store> store_;
 };
 
 // A migrated SQLite file, opened read-only, for tests of the statements' query plans.
