@@ -158,6 +158,9 @@ test('API explorer: search, run getProjects, createNewProject sends a webhook, u
   await page.click('#op-groups a[data-operation="getProjects"]');
   await page.waitForSelector('#op-detail form');
   assert.match(await page.textContent('#op-detail .op-path'), /\/v1\/workspaces\/\{workspaceId\}\/projects/);
+  // Optional parameters are folded away until asked for.
+  assert.equal(await page.locator('#op-detail input[name="page-size"]').isVisible(), false);
+  await page.click('#op-detail summary:has-text("Optional parameters")');
   await page.fill('#op-detail input[name="page-size"]', '200');
   await page.click('#op-detail button[type="submit"]');
   await page.waitForSelector('#op-result .response');

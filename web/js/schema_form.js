@@ -196,17 +196,25 @@ export function operationForm(op, opts = {}) {
   }
   const fieldOpts = { templates, listFor };
 
+  // Path and required parameters first; the optional ones (often many filters) folded away.
   const paramParts = [];
   const paramGrid = h('div', { class: 'form-grid' });
+  const optionalGrid = h('div', { class: 'form-grid' });
   for (const p of op.parameters || []) {
     if (p.in === 'cookie') continue;
     const input = primitiveInput(p.schema || {}, { ...fieldOpts, name: p.name, list: listFor(p.name), required: p.required });
     const ws = p.name === 'workspaceId';
     if (ws) input.control.placeholder = 'this workspace';
     const hint = [ws ? 'Empty: the workspace you are in' : null, p.in !== 'path' ? `${p.in} parameter` : null, describe(p.schema, p.description)].filter(Boolean).join(' · ');
-    paramGrid.append(labelled(p.name, input, { hint, required: p.required && !ws }));
+    // workspaceId defaults to the caller's (or the webhook's) workspace: rarely worth a field.
+    const primary = (p.in === 'path' || p.required) && !ws;
+    (primary ? paramGrid : optionalGrid).append(labelled(p.name, input, { hint, required: p.required && !ws }));
     paramParts.push({ p, input, required: p.required && !ws });
   }
+  const optionalCount = optionalGrid.childElementCount;
+  const optional = optionalCount
+    ? h('details', { class: 'optional-params' }, h('summary', null, `Optional parameters (${optionalCount})`), optionalGrid)
+    : null;
 
   const bodySchema = op.request_body && op.request_body.schema;
   let bodyFields = null;
@@ -246,6 +254,8 @@ export function operationForm(op, opts = {}) {
 
   function showError(e) {
     if (e instanceof FieldError) {
+      const folded = e.control.closest('details');
+      if (folded) folded.open = true;
       e.control.setAttribute('aria-invalid', 'true');
       const err = document.getElementById(e.control.getAttribute('aria-describedby').split(' ')[1]);
       if (err) err.textContent = e.message;
@@ -254,7 +264,8 @@ export function operationForm(op, opts = {}) {
   }
 
   const el = h('div', { class: 'op-form' },
-    paramParts.length ? h('div', null, h('h3', null, 'Parameters'), paramGrid) : h('p', { class: 'muted small' }, 'This operation takes no parameters.'),
+    paramParts.length ? h('div', null, h('h3', null, 'Parameters'), paramGrid.childElementCount ? paramGrid : null, optional)
+      : h('p', { class: 'muted small' }, 'This operation takes no parameters.'),
     bodyBox, datalists);
 
   return {
@@ -294,6 +305,7 @@ export function operationForm(op, opts = {}) {
       for (const { p, input } of paramParts) {
         const v = split ? (params[p.in] || {})[p.name] : params[p.name];
         input.set(v);
+        if (v !== undefined && optional && optional.contains(input.control)) optional.open = true;
       }
       if (op.request_body && params.body !== undefined) {
         const extra = bodyFields ? bodyFields.extraKeys(params.body) : [];

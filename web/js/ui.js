@@ -78,8 +78,8 @@ export function jsonView(value, { label } = {}) {
   return pre;
 }
 
-export function copyButton(getText, label = 'Copy') {
-  const btn = h('button', { type: 'button', class: 'small' }, label);
+export function copyButton(getText, label = 'Copy', accessibleLabel = null) {
+  const btn = h('button', { type: 'button', class: 'small', 'aria-label': accessibleLabel }, label);
   btn.addEventListener('click', async () => {
     const ok = await copyText(typeof getText === 'function' ? getText() : getText);
     toast(ok ? 'Copied to the clipboard' : 'Copy failed: select the text and copy it by hand', ok ? '' : 'error');

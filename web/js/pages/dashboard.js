@@ -231,10 +231,10 @@ function coverageCard(coverage) {
     h('p', { class: 'muted small' }, 'Clockify lets an add-on subscribe to 10 events in its manifest; more come through the Webhooks API, within its limits.'),
     h('details', { class: 'tag-group', open: true },
       h('summary', null, 'Reaching the add-on ', h('span', { class: 'count' }, `(${reaching.length})`)),
-      reaching.length ? h('ul', { class: 'plain-list' }, reaching.map(row)) : h('p', { class: 'muted small' }, 'None yet.')),
+      reaching.length ? h('ul', { class: 'plain-list coverage-list' }, reaching.map(row)) : h('p', { class: 'muted small' }, 'None yet.')),
     h('details', { class: 'tag-group' },
       h('summary', null, 'Not reaching it ', h('span', { class: 'count' }, `(${missing.length})`)),
-      h('ul', { class: 'plain-list' }, missing.map(row))));
+      h('ul', { class: 'plain-list coverage-list' }, missing.map(row))));
 }
 
 function routeLabel(route) {

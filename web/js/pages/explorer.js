@@ -21,9 +21,10 @@ export async function renderExplorer(ctx, operationId) {
   const root = h('div', null, pageHead('API explorer'),
     h('p', { class: 'lead' }, 'Every operation of Clockify’s API, run as this add-on in your workspace.'));
   main.append(root);
-  const side = h('nav', { class: 'card sticky', 'aria-label': 'Operations' }, loading('Loading operations…'));
-  const detail = h('section', { class: 'card', 'aria-live': 'polite', id: 'op-detail' });
-  root.append(h('div', { class: 'split' }, side, detail));
+  const side = h('nav', { class: 'card sticky master', 'aria-label': 'Operations' }, loading('Loading operations…'));
+  const detail = h('section', { class: 'card', id: 'op-detail', 'aria-label': 'Operation' });
+  root.append(h('div', { class: `split${operationId ? ' has-selection' : ''}` }, side,
+    h('div', null, operationId ? h('p', { class: 'narrow-only' }, h('a', { href: '#/explorer', class: 'small' }, '← All operations')) : null, detail)));
 
   let list;
   try {

@@ -2,7 +2,7 @@
 // selects in a chosen past webhook, actions picked by searching Clockify's operations and filled
 // through forms generated from their parameters and body schema (with template hints and cached
 // entity pickers), save, and a dry-run test against a past webhook.
-import { h, clear, fill, debounce } from '../dom.js';
+import { h, clear, fill, debounce, formatTime } from '../dom.js';
 import { NotAvailableError } from '../api.js';
 import { errorBox, loading, methodBadge, jsonView, pageHead, readOnlyNote, toast, notAvailable, confirmDialog, field, statusBadge, httpStatusBadge } from '../ui.js';
 import { operationForm, flatten } from '../schema_form.js';
@@ -64,9 +64,15 @@ export async function renderFlowBuilder(ctx, flowId) {
       fill(body, err instanceof NotAvailableError ? notAvailable('flows') : errorBox(err, 'load this flow'));
       return;
     }
-  } else if (ctx.shared.pendingAction) {
-    flow.actions = [ctx.shared.pendingAction];
-    ctx.shared.pendingAction = null;
+  } else {
+    if (ctx.shared.pendingAction) {
+      flow.actions = [ctx.shared.pendingAction];
+      ctx.shared.pendingAction = null;
+    }
+    // Say before any work is done when this server cannot save flows.
+    api.flows().catch((err) => {
+      if (err instanceof NotAvailableError) root.insertBefore(notAvailable('saving flows'), body);
+    });
   }
   const choices = await filterChoices(ctx);
   const b = new Builder(ctx, flow, flowId, choices);
@@ -185,7 +191,7 @@ class Builder {
       const page = await this.ctx.api.webhooks(filters);
       const items = page.items || [];
       fill(this.sampleSelect, h('option', { value: '' }, items.length ? 'None' : 'No webhook of this event yet'),
-        items.map((w) => h('option', { value: String(w.id) }, `#${w.id} · ${w.event_type} · ${new Date(w.received_at).toLocaleString()}`)));
+        items.map((w) => h('option', { value: String(w.id) }, `#${w.id} · ${w.event_type} · ${formatTime(w.received_at)}`)));
       if (items.length) {
         this.sampleSelect.value = String(items[0].id);
         await this.chooseSample(items[0].id);

@@ -33,7 +33,7 @@ export async function renderSources(ctx) {
     return dataTable([
       { label: 'Source', render: (s) => h('strong', { class: 'mono' }, s.source) },
       { label: 'Signing', render: (s) => (s.open ? h('span', { class: 'badge badge-warn' }, 'open: unsigned') : h('span', { class: 'badge badge-ok' }, 'signed')) },
-      { label: 'Address', render: (s) => h('span', { class: 'row' }, h('code', { class: 'small wrap' }, s.url), copyButton(s.url, 'Copy')), className: 'wrap' },
+      { label: 'Address', render: (s) => h('span', { class: 'row' }, h('code', { class: 'small wrap' }, s.url), copyButton(s.url, 'Copy', `Copy the address of ${s.source}`)), className: 'wrap' },
       { label: 'Created', render: (s) => timeEl(s.created_at) },
       { label: 'Log', render: (s) => h('a', { href: `#/webhooks?source=${encodeURIComponent(s.source)}` }, 'Webhooks') },
       session.canWrite ? { label: 'Actions', render: (s) => h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${s.source}`, onclick: () => remove(s) }, 'Delete') } : null,
@@ -135,14 +135,14 @@ function secretPanel(source, workspaceId) {
     source.secret
       ? [h('div', { class: 'notice warn' }, h('strong', null, 'Copy the secret now. '), 'It is shown only this once; if you lose it, delete the source and create it again.'),
         h('div', { class: 'field' }, h('label', { for: 'new-secret' }, 'Signing secret'),
-          h('div', { class: 'copy-row' }, secretInput, copyButton(source.secret, 'Copy secret')))]
+          h('div', { class: 'copy-row' }, secretInput, copyButton(source.secret, 'Copy', 'Copy the secret')))]
       : h('div', { class: 'notice warn' }, 'This source accepts unsigned requests.'),
     h('div', { class: 'field' }, h('span', { class: 'label' }, 'Address'),
-      h('div', { class: 'copy-row' }, h('input', { type: 'text', readonly: true, value: source.url, 'aria-label': 'Address' }), copyButton(source.url, 'Copy'))),
+      h('div', { class: 'copy-row' }, h('input', { type: 'text', readonly: true, value: source.url, 'aria-label': 'Address' }), copyButton(source.url, 'Copy', 'Copy the address'))),
     h('h3', null, 'Send a first webhook'),
     h('p', { class: 'small muted' }, source.secret
       ? 'Each request is signed the Standard Webhooks way: an id, a Unix timestamp (within 5 minutes of ours) and an HMAC-SHA256 of “id.timestamp.body”, keyed by the secret’s base64 part after whsec_, sent as webhook-signature: v1,<base64>. Libraries for many languages exist (standardwebhooks). With a shell, curl and openssl:'
       : 'Post any JSON (or a form) with the source and workspace headers:'),
-    h('div', { class: 'row spread' }, h('span', { class: 'small muted' }, 'Example request'), copyButton(example, 'Copy example')),
+    h('div', { class: 'row spread' }, h('span', { class: 'small muted' }, 'Example request'), copyButton(example, 'Copy', 'Copy the example request')),
     h('pre', { class: 'example', id: 'source-example', tabindex: '0', 'aria-label': 'Example request' }, example));
 }
