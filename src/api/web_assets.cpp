@@ -12,6 +12,8 @@ constexpr std::string_view kPageName = "index.html";
 constexpr std::string_view kAssetBasePlaceholder = "%ASSET_BASE%";
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kRevalidate = "no-cache";
+// The page's URL carries the user's token (?auth_token=), so no cache keeps a copy of it.
+constexpr std::string_view kNoStore = "no-store";
 
 // The path part of a URL without its trailing slashes: "https://h:1/a/b/" → "/a/b", "" for none.
 std::string PathOf(std::string_view url) {
@@ -118,7 +120,7 @@ http::Response WebAssets::Respond(const http::Request& request, const Asset& ass
 }
 
 http::Response WebAssets::Page(const http::Request& request) const {
-  return Respond(request, page_, kRevalidate);
+  return Respond(request, page_, kNoStore);
 }
 
 http::Response WebAssets::Static(const http::Request& request, std::string_view version,

@@ -28,7 +28,7 @@ class WebAssets {
   // the add-on's public URL (UNIVERSAL_WEBHOOK_BASE_URL), whose path becomes the prefix.
   WebAssets(std::span<const EmbeddedFile> files, std::string_view base_url);
 
-  // The page (index.html): `Cache-Control: no-cache` (revalidated through its ETag).
+  // The page (index.html): `Cache-Control: no-store`, since its URL holds the user's token.
   http::Response Page(const http::Request& request) const;
   // A file under /ui/static/<version>/<path>. 404 not_found for an unknown file. A version other
   // than the current one still gets the file, with `no-cache` instead of `immutable` (a page

@@ -210,6 +210,7 @@ test('custom source: the secret is shown once, and its example request is accept
   SECRETS.add(secret.slice('whsec_'.length));
   assert.match(secret, /^whsec_[A-Za-z0-9+/=]+$/);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'created-title');
+  await page.screenshot({ path: screenshotPath('sources-created-1280-light'), fullPage: true });
   const example = await page.textContent('#source-example');
   assert.ok(example.includes(secret));
   // Run the example exactly as shown: it must be accepted.
@@ -227,6 +228,24 @@ test('custom source: the secret is shown once, and its example request is accept
   const log = (await stack.ui('/ui/webhooks?source=github', adminToken)).body.items;
   assert.equal(log.length, 1);
   assert.equal(log[0].id, answer.id);
+
+  // An open source, then deleting it after a confirmation (Escape first: nothing happens).
+  await page.fill('input[name="source"]', 'short-lived');
+  await page.check('#source-open');
+  await page.click('button:has-text("Create source")');
+  await page.waitForSelector('#source-created [data-source="short-lived"]');
+  assert.equal(await page.locator('#new-secret').count(), 0, 'an open source has no secret');
+  assert.match(await page.textContent('#source-example'), /X-Webhook-Source: short-lived/);
+  await page.waitForSelector('button[aria-label="Delete short-lived"]');
+  await page.click('button[aria-label="Delete short-lived"]');
+  await page.waitForSelector('dialog[open]');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('dialog', { state: 'detached' });
+  assert.deepEqual((await stack.ui('/ui/custom-sources', adminToken)).body.items.map((s) => s.source).sort(), ['github', 'short-lived']);
+  await page.click('button[aria-label="Delete short-lived"]');
+  await page.click('dialog[open] button:has-text("Delete")');
+  await page.waitForFunction(() => !document.querySelector('button[aria-label="Delete short-lived"]'));
+  assert.deepEqual((await stack.ui('/ui/custom-sources', adminToken)).body.items.map((s) => s.source), ['github']);
   noProblems(page);
   await page.context().close();
 });
@@ -310,6 +329,7 @@ test('an expired, a foreign or a missing token gets a clear message instead of a
   await page.waitForSelector('[data-state="gate"]');
   assert.equal(await page.textContent('main h1'), 'You are not signed in');
   assert.match(await page.textContent('main .notice'), /invalid token/);
+  await page.screenshot({ path: screenshotPath('foreign-token-1280-light'), fullPage: true });
   await page.context().close();
 
   page = await newPage(browser);

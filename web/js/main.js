@@ -17,6 +17,7 @@ const main = document.getElementById('main');
 function gate(title, paragraphs, detail) {
   document.getElementById('app-header').hidden = true;
   fill(main, h('section', { class: 'gate', 'data-state': 'gate' },
+    h('img', { class: 'gate-icon', src: new URL('../icon.svg', import.meta.url).href, alt: '', width: '48', height: '48' }),
     h('h1', { tabindex: '-1' }, title),
     paragraphs.map((p) => h('p', { class: 'muted' }, p)),
     detail ? h('div', { class: 'notice error' }, h('strong', null, 'Server: '), detail) : null));

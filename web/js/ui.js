@@ -88,8 +88,8 @@ export function copyButton(getText, label = 'Copy', accessibleLabel = null) {
 }
 
 // columns: [{label, render(row) → node|string, className?}]; onRow(row) makes rows activate.
-export function dataTable(columns, rows, { onRow, caption, rowLabel } = {}) {
-  const table = h('table', { class: 'responsive' },
+export function dataTable(columns, rows, { onRow, caption, rowLabel, className } = {}) {
+  const table = h('table', { class: `responsive ${className || ''}` },
     caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
     h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.className }, c.label)))));
   const body = h('tbody');

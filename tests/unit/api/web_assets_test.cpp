@@ -38,7 +38,7 @@ TEST(WebAssetsTest, PageNamesItsAssetsUnderTheVersionedBaseWithTheUrlPrefix) {
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(page.body, "<link href=\"" + assets.AssetBase() + "/app.css\"><script src=\"" +
                            assets.AssetBase() + "/js/main.js\">");
-  EXPECT_EQ(Header(page, "Cache-Control"), "no-cache");
+  EXPECT_EQ(Header(page, "Cache-Control"), "no-store");
   EXPECT_EQ(Header(page, "Content-Security-Policy"), WebAssets::ContentSecurityPolicy());
   EXPECT_EQ(Header(page, "Referrer-Policy"), "no-referrer");
   EXPECT_EQ(WebAssets(kFiles, "http://localhost:8001").AssetBase(),

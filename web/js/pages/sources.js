@@ -133,12 +133,13 @@ function secretPanel(source, workspaceId) {
   return h('section', { class: 'card', 'aria-labelledby': 'created-title', 'data-source': source.source },
     h('h2', { id: 'created-title', tabindex: '-1' }, `Source “${source.source}” created`),
     source.secret
-      ? [h('div', { class: 'notice warn' }, h('strong', null, 'Copy the secret now. '), 'It is shown only this once; if you lose it, delete the source and create it again.'),
-        h('div', { class: 'field' }, h('label', { for: 'new-secret' }, 'Signing secret'),
-          h('div', { class: 'copy-row' }, secretInput, copyButton(source.secret, 'Copy', 'Copy the secret')))]
+      ? h('div', { class: 'notice warn' }, h('strong', null, 'Copy the secret now. '), 'It is shown only this once; if you lose it, delete the source and create it again.')
       : h('div', { class: 'notice warn' }, 'This source accepts unsigned requests.'),
-    h('div', { class: 'field' }, h('span', { class: 'label' }, 'Address'),
-      h('div', { class: 'copy-row' }, h('input', { type: 'text', readonly: true, value: source.url, 'aria-label': 'Address' }), copyButton(source.url, 'Copy', 'Copy the address'))),
+    h('div', { class: 'stack' },
+      source.secret ? h('div', { class: 'field' }, h('label', { for: 'new-secret' }, 'Signing secret'),
+        h('div', { class: 'copy-row' }, secretInput, copyButton(source.secret, 'Copy', 'Copy the secret'))) : null,
+      h('div', { class: 'field' }, h('label', { for: 'new-address' }, 'Address'),
+        h('div', { class: 'copy-row' }, h('input', { type: 'text', readonly: true, value: source.url, id: 'new-address' }), copyButton(source.url, 'Copy', 'Copy the address')))),
     h('h3', null, 'Send a first webhook'),
     h('p', { class: 'small muted' }, source.secret
       ? 'Each request is signed the Standard Webhooks way: an id, a Unix timestamp (within 5 minutes of ours) and an HMAC-SHA256 of “id.timestamp.body”, keyed by the secret’s base64 part after whsec_, sent as webhook-signature: v1,<base64>. Libraries for many languages exist (standardwebhooks). With a shell, curl and openssl:'

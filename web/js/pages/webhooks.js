@@ -172,7 +172,7 @@ export async function renderWebhookDetail(ctx, id) {
       headers.length ? dataTable([
         { label: 'Header', render: ([k]) => h('span', { class: 'mono small' }, k), className: 'wrap' },
         { label: 'Value', render: ([, v]) => h('span', { class: 'mono small' }, Array.isArray(v) ? v.join(', ') : String(v)), className: 'wrap' },
-      ], headers, { caption: 'Request headers' }) : h('p', { class: 'muted' }, 'No headers were stored.')),
+      ], headers, { caption: 'Request headers', className: 'kv' }) : h('p', { class: 'muted' }, 'No headers were stored.')),
     h('section', { class: 'card', 'aria-labelledby': 'wh-executions' },
       h('h2', { id: 'wh-executions' }, 'Flow runs'), executions)));
 
