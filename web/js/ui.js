@@ -139,21 +139,6 @@ export function confirmDialog({ title, text, confirmLabel = 'Confirm', danger = 
   });
 }
 
-// Renders into `container` the result of `load()`: a loading state first, then `render(data)`,
-// or the error. Returns the data (or undefined on error).
-export async function loadInto(container, load, render, what) {
-  fill(container, loading());
-  try {
-    const data = await load();
-    fill(container, render(data));
-    return data;
-  } catch (err) {
-    if (err.name === 'AbortError') return undefined;
-    fill(container, errorBox(err, what));
-    return undefined;
-  }
-}
-
 // A labelled form field around `control` (which gets an id if it has none).
 export function field(label, control, { hint, required, className } = {}) {
   if (!control.id) control.id = uid('f');

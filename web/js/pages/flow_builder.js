@@ -266,7 +266,8 @@ class Builder {
       preview: () => this.previewRule(item, preview),
       setField: (f) => (f.endsWith('.path') ? path : f.endsWith('.operator') ? operator : value),
     };
-    const sync = () => { value.closest('.field').hidden = NO_VALUE.has(operator.value); };
+    // Without a value the field keeps its place on wide screens, so the row does not reflow.
+    const sync = () => { value.closest('.field').classList.toggle('no-value', NO_VALUE.has(operator.value)); };
     const later = debounce(() => item.preview(), 250);
     path.addEventListener('input', later);
     value.addEventListener('input', later);
