@@ -250,6 +250,34 @@ test('custom source: the secret is shown once, and its example request is accept
   await page.context().close();
 });
 
+test('webhook log pages through a source’s webhooks, newest first, and back', async () => {
+  const created = await stack.ui('/ui/custom-sources', adminToken, { method: 'POST', body: JSON.stringify({ source: 'pager', open: true }) });
+  assert.equal(created.status, 201);
+  const ids = [];
+  for (let i = 0; i < 30; i++) {
+    const res = await fetch(`${stack.baseUrl}/webhooks/custom/pager`, {
+      method: 'POST', body: JSON.stringify({ n: i }),
+      headers: { 'Content-Type': 'application/json', 'X-Webhook-Source': 'pager', 'X-Workspace-Id': stack.workspace },
+    });
+    ids.push((await res.json()).id);
+  }
+  const newestFirst = ids.slice().reverse().map((id) => `#${id}`);
+  const page = await open('#/webhooks?source=pager');
+  const shownIds = () => page.$$eval('table tbody tr td:last-child', (tds) => tds.map((td) => td.textContent.trim()));
+  assert.deepEqual(await shownIds(), newestFirst.slice(0, 25));
+  assert.equal(await page.isDisabled('button:has-text("Newer")'), true);
+  await page.click('button:has-text("Older")');
+  await page.waitForFunction(() => /Page 2/.test(document.querySelector('.pager')?.textContent));
+  assert.deepEqual(await shownIds(), newestFirst.slice(25));
+  assert.equal(await page.isDisabled('button:has-text("Older")'), true);
+  await page.click('button:has-text("Newer")');
+  await page.waitForFunction(() => /Page 1/.test(document.querySelector('.pager')?.textContent));
+  assert.deepEqual(await shownIds(), newestFirst.slice(0, 25));
+  noProblems(page);
+  await page.context().close();
+  assert.equal((await stack.ui('/ui/custom-sources/pager', adminToken, { method: 'DELETE' })).status, 204);
+});
+
 test('flow builder: live JSONPath preview on a past webhook, actions with generated forms, save', async () => {
   const sample = fired.filter((f) => f.event === 'NEW_PROJECT').at(-1);
   const page = await open('#/flows/new');
@@ -366,6 +394,7 @@ test('sidebar open to everyone: a non-admin sees the pages read-only and the API
   assert.equal(await page.locator('button:has-text("Delete")').count(), 0);
   assert.match(await page.textContent('[data-state="read-only"]'), /can look but not create or delete sources/);
   assert.match(await page.textContent('table'), /github/);
+  await page.screenshot({ path: screenshotPath('sources-read-only-1280-light'), fullPage: true });
 
   await page.goto(stack.uiUrl(viewerToken, '#/explorer/createNewProject'));
   await page.waitForSelector('#op-detail form');
