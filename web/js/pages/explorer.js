@@ -89,6 +89,9 @@ function renderList(ctx, side, list, selected) {
   }, 120));
   method.addEventListener('change', draw);
   draw();
+  // The chosen operation stays in sight in the (scrolling) list.
+  const current = groups.querySelector('a[aria-current="true"]');
+  if (current && side.offsetParent) current.scrollIntoView({ block: 'nearest' });
 }
 
 async function renderOperation(ctx, detail, operationId) {
