@@ -18,6 +18,7 @@
 #include "ingest/group_commit_writer.hpp"
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
+#include "lifecycle/webhook_registrar.hpp"
 #include "store/store.hpp"
 
 namespace uwh::api {
@@ -29,8 +30,8 @@ struct AppContext {
                                                                   const Clock& clock);
   ~AppContext();
 
-  // Stops background work: the group-commit writer (after committing what it holds) and the
-  // blocking pool.
+  // Stops background work: webhook registration, the group-commit writer (after committing what
+  // it holds) and the blocking pool.
   void Shutdown();
 
   Config config;
@@ -49,6 +50,8 @@ struct AppContext {
   // Calls to Clockify: one limiter per workspace shared by every caller, one client.
   std::unique_ptr<clockify::WorkspaceRateLimiter> limiter;
   std::unique_ptr<clockify::ApiClient> api_client;
+  // Subscribes the extra event types through Clockify's Webhooks API after each install.
+  std::unique_ptr<lifecycle::WebhookRegistrar> registrar;
 
   // Blocking: where and as whom to call Clockify for a workspace (its installation's URLs, token
   // and max_rps). 403 not_installed without an active installation.
