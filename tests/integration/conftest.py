@@ -268,6 +268,20 @@ class ServerStartError(AssertionError):
     pass
 
 
+def listening_line(line: str) -> dict | None:
+    """The JSON log line a uwh process writes once it listens ({"msg":"listening","port":…}),
+    or None."""
+    if '"listening"' not in line:
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and obj.get("msg") == "listening" and "port" in obj:
+        return obj
+    return None
+
+
 class Server:
     """One `uwh serve` process in its own working directory with its own SQLite file."""
 
@@ -333,14 +347,10 @@ class Server:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.lines.append(line)
             LOG_LINES.append(line)
-            if self.port is None and '"listening"' in line:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if obj.get("msg") == "listening" and "port" in obj:
-                    self.port = int(obj["port"])
-                    self._listening.set()
+            listening = listening_line(line) if self.port is None else None
+            if listening:
+                self.port = int(listening["port"])
+                self._listening.set()
 
     def _read_stderr(self, proc):
         for raw in proc.stderr:
@@ -779,15 +789,11 @@ class MockClockify:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.lines.append(line)
             LOG_LINES.append(line)
-            if self.port is None and '"listening"' in line:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if obj.get("msg") == "listening":
-                    self.port = int(obj["port"])
-                    self.workspace_id = obj.get("workspace_id")
-                    self._listening.set()
+            listening = listening_line(line) if self.port is None else None
+            if listening:
+                self.port = int(listening["port"])
+                self.workspace_id = listening.get("workspace_id")
+                self._listening.set()
 
     def stop(self, timeout: float = 10.0):
         if self.proc is not None and self.proc.poll() is None:

@@ -9,105 +9,97 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 
-@pytest.fixture(scope="module")
-def addon(make_clockify):
-    a = make_clockify()
-    yield a
-    a.server.stop()
-    a.mock.stop()
-
-
 @pytest.fixture(autouse=True)
-def quiet_mock(addon):
-    addon.mock.clear_faults()
-    addon.mock.reset_stats()
+def quiet_mock(clockify):
+    clockify.mock.clear_faults()
+    clockify.mock.reset_stats()
     yield
-    addon.mock.clear_faults()
+    clockify.mock.clear_faults()
 
 
-def execute(addon, op, params=None) -> dict:
-    r = addon.execute(op, params)
+def execute(clockify, op, params=None) -> dict:
+    r = clockify.execute(op, params)
     assert r.status_code == 200, f"{op}: {r.status_code} {r.text[:300]}"
     return r.json()
 
 
-def seen(addon, op) -> list[dict]:
-    return [r for r in addon.mock.requests_seen() if r["operation_id"] == op]
+def seen(clockify, op) -> list[dict]:
+    return [r for r in clockify.mock.requests_seen() if r["operation_id"] == op]
 
 
 @pytest.mark.parametrize("retry_after", [1, 2])
-def test_a_429_waits_for_retry_after(addon, retry_after):
-    addon.mock.set_faults(burst_429=1, retry_after=retry_after)
-    out = execute(addon, "getTags", {"page-size": 5})
+def test_a_429_waits_for_retry_after(clockify, retry_after):
+    clockify.mock.set_faults(burst_429=1, retry_after=retry_after)
+    out = execute(clockify, "getTags", {"page-size": 5})
     assert out["status_code"] == 200 and out["attempts"] == 2, out
     assert out["latency_ms"] >= retry_after * 1000, out["latency_ms"]
-    attempts = seen(addon, "getTags")
+    attempts = seen(clockify, "getTags")
     assert [a["status"] for a in attempts] == [429, 200], attempts
     assert attempts[0]["fault"] == "burst_429"
     gap = attempts[1]["at_ms"] - attempts[0]["at_ms"]
     assert gap >= retry_after * 1000, f"the second attempt came {gap} ms after the 429"
 
 
-def test_a_get_answered_5xx_is_retried_three_times_then_reported(addon):
-    addon.mock.set_faults(error_rate=1, status=503)
-    out = execute(addon, "getTags", {})
+def test_a_get_answered_5xx_is_retried_three_times_then_reported(clockify):
+    clockify.mock.set_faults(error_rate=1, status=503)
+    out = execute(clockify, "getTags", {})
     assert out["status_code"] == 503 and out["ok"] is False, out
     assert out["attempts"] == 4
-    attempts = seen(addon, "getTags")
+    attempts = seen(clockify, "getTags")
     assert [a["status"] for a in attempts] == [503] * 4, attempts
     # Backoff between attempts: they are not sent back to back.
     assert attempts[-1]["at_ms"] > attempts[0]["at_ms"]
 
 
-def test_a_put_answered_5xx_is_retried_too(addon):
-    tag = addon.mock.state(addon.workspace)["tags"][0]
-    addon.mock.set_faults(error_rate=1, status=502)
-    out = execute(addon, "updateTag", {"id": tag["id"], "body": {"name": tag["name"]}})
+def test_a_put_answered_5xx_is_retried_too(clockify):
+    tag = clockify.mock.state(clockify.workspace)["tags"][0]
+    clockify.mock.set_faults(error_rate=1, status=502)
+    out = execute(clockify, "updateTag", {"id": tag["id"], "body": {"name": tag["name"]}})
     assert out["status_code"] == 502 and out["attempts"] == 4, out
-    assert len(seen(addon, "updateTag")) == 4
+    assert len(seen(clockify, "updateTag")) == 4
 
 
-def test_a_post_answered_5xx_is_not_retried(addon):
+def test_a_post_answered_5xx_is_not_retried(clockify):
     name = f"tag-{uuid.uuid4().hex[:8]}"
-    addon.mock.set_faults(error_rate=1, status=500)
-    out = execute(addon, "createNewTag", {"body": {"name": name}})
+    clockify.mock.set_faults(error_rate=1, status=500)
+    out = execute(clockify, "createNewTag", {"body": {"name": name}})
     assert out["status_code"] == 500 and out["attempts"] == 1, out
-    assert [a["status"] for a in seen(addon, "createNewTag")] == [500]
-    addon.mock.clear_faults()
-    assert name not in {t["name"] for t in addon.mock.state(addon.workspace)["tags"]}
+    assert [a["status"] for a in seen(clockify, "createNewTag")] == [500]
+    clockify.mock.clear_faults()
+    assert name not in {t["name"] for t in clockify.mock.state(clockify.workspace)["tags"]}
 
 
-def test_a_dropped_connection_is_retried_for_get_but_not_for_post(addon):
-    addon.mock.set_faults(drop_connections=1)
-    out = execute(addon, "getTags", {"page-size": 1})
+def test_a_dropped_connection_is_retried_for_get_but_not_for_post(clockify):
+    clockify.mock.set_faults(drop_connections=1)
+    out = execute(clockify, "getTags", {"page-size": 1})
     assert out["status_code"] == 200, out
-    assert [a["status"] for a in seen(addon, "getTags")] == [0, 200]
-    execute(addon, "getTags", {"page-size": 1})  # a warm connection for the POST to reuse
-    addon.mock.set_faults(drop_connections=1)
-    out = execute(addon, "createNewTag", {"body": {"name": f"tag-{uuid.uuid4().hex[:8]}"}})
+    assert [a["status"] for a in seen(clockify, "getTags")] == [0, 200]
+    execute(clockify, "getTags", {"page-size": 1})  # a warm connection for the POST to reuse
+    clockify.mock.set_faults(drop_connections=1)
+    out = execute(clockify, "createNewTag", {"body": {"name": f"tag-{uuid.uuid4().hex[:8]}"}})
     # The request may have reached Clockify: not sent again, reported in the body.
     assert out["status_code"] == 0 and out["ok"] is False and out["attempts"] == 1, out
     assert out.get("error"), out
-    assert [a["status"] for a in seen(addon, "createNewTag")] == [0]
+    assert [a["status"] for a in seen(clockify, "createNewTag")] == [0]
 
 
-def test_200_concurrent_calls_never_exceed_the_workspace_rate(addon):
-    rate = addon.dashboard()["settings"]["bootstrap.max_rps"]
+def test_200_concurrent_calls_never_exceed_the_workspace_rate(clockify):
+    rate = clockify.dashboard()["settings"]["bootstrap.max_rps"]
     assert rate == 25
     with ThreadPoolExecutor(max_workers=200) as pool:
-        results = list(pool.map(lambda i: addon.execute("getTags", {"page-size": 1 + i % 5}),
+        results = list(pool.map(lambda i: clockify.execute("getTags", {"page-size": 1 + i % 5}),
                                 range(200)))
     assert all(r.status_code == 200 for r in results), [r.text for r in results if r.status_code != 200][:3]
     statuses = [r.json()["status_code"] for r in results]
     assert statuses == [200] * 200, statuses
     assert all(r.json()["attempts"] == 1 for r in results)
-    stats = addon.mock.workspace_stats(addon.workspace)
+    stats = clockify.mock.workspace_stats(clockify.workspace)
     assert stats["requests"] == 200, stats["requests"]
     # The mock never had to refuse one: it allows 50 per second and workspace.
     assert stats["rate_limited"] == 0
-    assert addon.mock.stats()["too_many_requests"] == 0
+    assert clockify.mock.stats()["too_many_requests"] == 0
     # On average the calls went at the workspace's rate, not faster: 199 gaps of at least 1/rate.
-    times = sorted(r["at_ms"] for r in addon.mock.requests_seen(1000) if r["operation_id"] == "getTags")
+    times = sorted(r["at_ms"] for r in clockify.mock.requests_seen(1000) if r["operation_id"] == "getTags")
     assert len(times) == 200
     span_ms = times[-1] - times[0]
     assert span_ms >= 199 * 1000 / rate * 0.98, span_ms

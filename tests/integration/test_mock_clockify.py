@@ -76,17 +76,9 @@ def response_schema(operation_id: str) -> tuple[str, str, dict]:
     raise KeyError(operation_id)
 
 
-@pytest.fixture(scope="module")
-def addon(make_clockify):
-    a = make_clockify()
-    yield a
-    a.server.stop()
-    a.mock.stop()
-
-
-def api(addon, method, path, token=None, **kw):
-    return addon.mock.api(method, f"/v1/workspaces/{addon.workspace}{path}",
-                          token if token is not None else addon.mock_token(), **kw)
+def api(clockify, method, path, token=None, **kw):
+    return clockify.mock.api(method, f"/v1/workspaces/{clockify.workspace}{path}",
+                          token if token is not None else clockify.mock_token(), **kw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,13 +92,13 @@ def api(addon, method, path, token=None, **kw):
     ("getTasks", "/projects/{projectId}/tasks"),
     ("getTimeEntries", "/user/{userId}/time-entries"),
 ])
-def test_answers_have_the_documents_paths_and_shapes(addon, operation_id, path):
-    state = addon.mock.state(addon.workspace)
+def test_answers_have_the_documents_paths_and_shapes(clockify, operation_id, path):
+    state = clockify.mock.state(clockify.workspace)
     method, doc_path, schema = response_schema(operation_id)
     assert doc_path == "/v1/workspaces/{workspaceId}" + path
     concrete = (path.replace("{projectId}", state["tasks"][0]["projectId"])
                 .replace("{userId}", state["users"][0]["id"]))
-    r = api(addon, method, concrete)
+    r = api(clockify, method, concrete)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body, f"{operation_id} answered nothing"
@@ -114,8 +106,8 @@ def test_answers_have_the_documents_paths_and_shapes(addon, operation_id, path):
     assert not errors, f"{operation_id}: {errors[:10]}"
 
 
-def test_the_seeded_workspace_is_realistic(addon):
-    state = addon.mock.state(addon.workspace)
+def test_the_seeded_workspace_is_realistic(clockify):
+    state = clockify.mock.state(clockify.workspace)
     roles = [u["role"] for u in state["users"]]
     assert len(roles) >= 5 and roles[0] == "OWNER" and "ADMIN" in roles and "USER" in roles
     assert len({u["email"] for u in state["users"]}) == len(roles)
@@ -138,35 +130,35 @@ def test_the_seeded_workspace_is_realistic(addon):
     assert {e["projectId"] for e in entries if e["projectId"]} <= projects
 
 
-def test_pages_follow_page_and_page_size(addon):
-    tags = [t["id"] for t in addon.mock.state(addon.workspace)["tags"]]
-    first = api(addon, "GET", "/tags").json()
+def test_pages_follow_page_and_page_size(clockify):
+    tags = [t["id"] for t in clockify.mock.state(clockify.workspace)["tags"]]
+    first = api(clockify, "GET", "/tags").json()
     assert [t["id"] for t in first] == tags[:50]  # page-size 50 by default
-    second = api(addon, "GET", "/tags", params={"page": 2}).json()
+    second = api(clockify, "GET", "/tags", params={"page": 2}).json()
     assert [t["id"] for t in second] == tags[50:100]
-    small = api(addon, "GET", "/tags", params={"page": 3, "page-size": 7}).json()
+    small = api(clockify, "GET", "/tags", params={"page": 3, "page-size": 7}).json()
     assert [t["id"] for t in small] == tags[14:21]
-    assert api(addon, "GET", "/tags", params={"page": 99}).json() == []
-    assert api(addon, "GET", "/tags", params={"page-size": "x"}).status_code == 400
+    assert api(clockify, "GET", "/tags", params={"page": 99}).json() == []
+    assert api(clockify, "GET", "/tags", params={"page-size": "x"}).status_code == 400
 
 
-def test_a_valid_token_for_the_workspace_is_required(addon, minter, other_keys):
-    assert api(addon, "GET", "/tags", token="").status_code == 401
-    assert api(addon, "GET", "/tags", token="not-a-jwt").status_code == 401
-    foreign = minter.mint("user", addon.workspace, key=other_keys, cache=True)
-    assert api(addon, "GET", "/tags", token=foreign).status_code == 401
+def test_a_valid_token_for_the_workspace_is_required(clockify, minter, other_keys):
+    assert api(clockify, "GET", "/tags", token="").status_code == 401
+    assert api(clockify, "GET", "/tags", token="not-a-jwt").status_code == 401
+    foreign = minter.mint("user", clockify.workspace, key=other_keys, cache=True)
+    assert api(clockify, "GET", "/tags", token=foreign).status_code == 401
     other_ws = minter.mint("user", "5f" + uuid.uuid4().hex[:22], cache=True)
-    assert api(addon, "GET", "/tags", token=other_ws).status_code == 401
-    assert api(addon, "GET", "/tags").status_code == 200
+    assert api(clockify, "GET", "/tags", token=other_ws).status_code == 401
+    assert api(clockify, "GET", "/tags").status_code == 200
 
 
-def test_above_fifty_requests_per_second_it_answers_429(addon):
-    addon.mock.reset_stats()
-    token = addon.mock_token()
+def test_above_fifty_requests_per_second_it_answers_429(clockify):
+    clockify.mock.reset_stats()
+    token = clockify.mock_token()
     session = requests.Session()
 
     def one(_):
-        return session.get(f"{addon.mock.api_url}/v1/workspaces/{addon.workspace}/tags",
+        return session.get(f"{clockify.mock.api_url}/v1/workspaces/{clockify.workspace}/tags",
                            params={"page-size": 1}, headers={"X-Addon-Token": token}, timeout=30)
 
     started = time.monotonic()
@@ -181,10 +173,10 @@ def test_above_fifty_requests_per_second_it_answers_429(addon):
     assert limited, f"150 requests in {elapsed:.2f}s and none refused"
     assert all(a.headers.get("Retry-After") for a in limited)
     assert limited[0].json().get("code") == 429
-    stats = addon.mock.workspace_stats(addon.workspace)
+    stats = clockify.mock.workspace_stats(clockify.workspace)
     assert stats["rate_limited"] == len(limited)
     # What it let through stays within 50 per one-second window.
-    window = sorted(r["at_ms"] for r in addon.mock.requests_seen(1000) if r["status"] == 200)
+    window = sorted(r["at_ms"] for r in clockify.mock.requests_seen(1000) if r["status"] == 200)
     j = 0
     for i in range(len(window)):
         while window[i] - window[j] >= 1000:
@@ -193,32 +185,32 @@ def test_above_fifty_requests_per_second_it_answers_429(addon):
     time.sleep(1.1)
 
 
-def test_faults_on_request(addon):
-    mock = addon.mock
+def test_faults_on_request(clockify):
+    mock = clockify.mock
     try:
         mock.set_faults(latency_ms=300)
         t0 = time.monotonic()
-        assert api(addon, "GET", "/tags", params={"page-size": 1}).status_code == 200
+        assert api(clockify, "GET", "/tags", params={"page-size": 1}).status_code == 200
         assert time.monotonic() - t0 >= 0.3
         mock.set_faults(error_rate=1, status=502)
-        assert api(addon, "GET", "/tags").status_code == 502
+        assert api(clockify, "GET", "/tags").status_code == 502
         mock.set_faults(burst_429=2, retry_after=3)
-        answers = [api(addon, "GET", "/tags") for _ in range(3)]
+        answers = [api(clockify, "GET", "/tags") for _ in range(3)]
         assert [a.status_code for a in answers] == [429, 429, 200]
         assert answers[0].headers["Retry-After"] == "3"
         mock.set_faults(drop_connections=1)
         with pytest.raises(requests.exceptions.ConnectionError):
-            requests.get(f"{mock.api_url}/v1/workspaces/{addon.workspace}/tags",
-                         headers={"X-Addon-Token": addon.mock_token()}, timeout=10)
+            requests.get(f"{mock.api_url}/v1/workspaces/{clockify.workspace}/tags",
+                         headers={"X-Addon-Token": clockify.mock_token()}, timeout=10)
         assert mock.stats()["dropped_connections"] >= 1
         assert mock.control("POST", "/faults", {"error_rate": 2}).status_code == 400
     finally:
         mock.clear_faults()
 
 
-def test_it_installs_the_add_on_like_clockify(addon):
-    manifest = addon.server.get("/manifest").json()
-    state = addon.mock.state(addon.workspace)
+def test_it_installs_the_add_on_like_clockify(clockify):
+    manifest = clockify.server.get("/manifest").json()
+    state = clockify.mock.state(clockify.workspace)
     inst = [i for i in state["installations"] if i["addon_key"] == manifest["key"]]
     assert len(inst) == 1 and inst[0]["base_url"] == manifest["baseUrl"]
     lifecycle = {entry["type"]: entry["path"] for entry in manifest["lifecycle"]}
@@ -227,39 +219,39 @@ def test_it_installs_the_add_on_like_clockify(addon):
     addon_hooks = {h["webhookEvent"]: h["url"] for h in state["webhooks"] if h["webhookType"] == "ADDON"}
     assert addon_hooks == {w["event"]: manifest["baseUrl"] + w["path"] for w in manifest["webhooks"]}
     # The installation's URLs are the token's claims, pointing at the mock.
-    row = addon.server.query("SELECT backend_url, reports_url, api_url, is_active FROM "
+    row = clockify.server.query("SELECT backend_url, reports_url, api_url, is_active FROM "
                              "universal_webhook_installation WHERE workspace_id = ?",
-                             (addon.workspace,))[0]
-    assert row["backend_url"] == addon.mock.api_url
-    assert row["reports_url"] == addon.mock.reports_url
-    assert row["api_url"] == addon.mock.api_url and row["is_active"]
-    tokens = addon.server.query("SELECT event_type FROM universal_webhook_webhook_token WHERE "
-                                "workspace_id = ? AND route = 'manifest'", (addon.workspace,))
+                             (clockify.workspace,))[0]
+    assert row["backend_url"] == clockify.mock.api_url
+    assert row["reports_url"] == clockify.mock.reports_url
+    assert row["api_url"] == clockify.mock.api_url and row["is_active"]
+    tokens = clockify.server.query("SELECT event_type FROM universal_webhook_webhook_token WHERE "
+                                "workspace_id = ? AND route = 'manifest'", (clockify.workspace,))
     assert sorted(t["event_type"] for t in tokens) == sorted(w["event"] for w in manifest["webhooks"])
 
 
-def test_signed_webhooks_follow_data_changes(addon):
+def test_signed_webhooks_follow_data_changes(clockify):
     name = f"mock tag {uuid.uuid4().hex[:8]}"
-    before = addon.server.log_count()
-    r = api(addon, "POST", "/tags", body={"name": name})
+    before = clockify.server.log_count()
+    r = api(clockify, "POST", "/tags", body={"name": name})
     assert r.status_code == 201, r.text
     tag = r.json()
     deadline = time.monotonic() + 20
     while True:
-        rows = addon.server.query(
+        rows = clockify.server.query(
             "SELECT event_type, CAST(payload_json AS TEXT) AS payload, headers_json FROM "
             "universal_webhook_log WHERE workspace_id = ? AND id > 0 ORDER BY id",
-            (addon.workspace,))
+            (clockify.workspace,))
         mine = [x for x in rows if x["event_type"] == "NEW_TAG" and tag["id"] in x["payload"]]
         if mine:
             break
         assert time.monotonic() < deadline, "the NEW_TAG webhook never arrived"
         time.sleep(0.1)
-    assert addon.server.log_count() > before
+    assert clockify.server.log_count() > before
     payload = json.loads(mine[0]["payload"])
     assert payload["id"] == tag["id"] and payload["name"] == name
     headers = json.loads(mine[0]["headers_json"])
     assert headers["clockify-webhook-event-type"] == "NEW_TAG"
     assert headers["clockify-signature"] == "[redacted]"
-    delivery = [d for d in addon.mock.deliveries() if d["event"] == "NEW_TAG"][-1]
+    delivery = [d for d in clockify.mock.deliveries() if d["event"] == "NEW_TAG"][-1]
     assert delivery["status"] == 200 and delivery["url"].endswith("/webhooks/clockify/NEW_TAG")
