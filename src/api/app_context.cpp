@@ -110,6 +110,7 @@ AppContext::~AppContext() { Shutdown(); }
 void AppContext::Shutdown() {
   if (registrar) registrar->Stop();
   if (writer) writer->Stop();
+  upstream.join();
   blocking.join();
 }
 

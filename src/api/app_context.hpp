@@ -58,22 +58,38 @@ struct AppContext {
   [[nodiscard]] Result<clockify::ApiTarget> ApiTargetFor(const std::string& workspace_id);
   // Blocking work (database reads and lifecycle writes) runs here, never on the HTTP threads.
   asio::thread_pool blocking{4};
+  // Calls to Clockify run here (OffloadUpstream): they wait for the workspace's limiter and the
+  // network, mostly asleep, and must not hold the threads that database work needs. Its size
+  // also bounds how many calls are in flight at once.
+  static constexpr int kUpstreamThreads = 8;
+  asio::thread_pool upstream{kUpstreamThreads};
 
  private:
   AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
   Result<void> LoadCatalog();
 };
 
-// Runs `fn` on the blocking pool; the caller resumes on its own executor with fn's result.
+// Runs `fn` on `pool`; the caller resumes on its own executor with fn's result.
 // Capture by reference only: g++ 12 destroys a temporary with a non-trivial destructor inside a
 // co_await expression twice, so a lambda owning a std::string there corrupts the heap.
 template <typename F>
-asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
+asio::awaitable<std::invoke_result_t<F&>> OffloadTo(asio::thread_pool& pool, F fn) {
   using R = std::invoke_result_t<F&>;
   co_return co_await asio::co_spawn(
-      ctx.blocking.get_executor(),
-      [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
+      pool.get_executor(), [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
       asio::use_awaitable);
+}
+
+// Database work: on the blocking pool.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
+  co_return co_await OffloadTo(ctx.blocking, std::move(fn));
+}
+
+// Calls to Clockify (ApiClient): on the upstream pool.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> OffloadUpstream(AppContext& ctx, F fn) {
+  co_return co_await OffloadTo(ctx.upstream, std::move(fn));
 }
 
 // Appends a row through the group-commit writer; resumes once it is durably committed.
