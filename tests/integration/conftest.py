@@ -4,6 +4,17 @@ Every test talks to a real `uwh serve` process over HTTP and checks its SQLite f
 with Python's sqlite3. Everything is hermetic: temporary directories, PORT=0 (the server picks a
 free port and logs it), a temporary development key pair.
 
+Against the simulated Clockify (anything that calls Clockify: explorer, bootstrap, flows):
+
+    def test_something(clockify):             # module-scoped: one mock, one installed server
+        clockify.execute("getProjects", {})   # POST /ui/api-explorer/execute as an admin
+        clockify.mock.state(clockify.workspace)["projects"]   # what the mock holds
+        clockify.mock.stats()                 # what reached it, per operation and second
+
+    addon = make_clockify({"UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL": "true"})  # own config
+
+`make_mock`, `make_clockify` and `clockify` are documented below (MockClockify, ClockifyAddon).
+
 Environment:
   UWH_BIN         the binary (default <repo>/build/src/app/uwh)
   UWH_SHARED_DIR  the shared inputs, read in place (default <repo>/../shared)
@@ -13,8 +24,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -728,21 +741,16 @@ def send_custom(server: Server, source: str, body: bytes, *, workspace: str | No
 def free_port() -> int:
     """A TCP port that was free a moment ago (for a server whose own URL must be known before it
     starts: the manifest's baseUrl)."""
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-_JWT = None
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 
 
 def assert_no_jwt(text: str, what: str = ""):
     """No JWT at all (three base64url parts starting with a JSON header) in `text`."""
-    import re
-    global _JWT
-    if _JWT is None:
-        _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
     m = _JWT.search(text)
     assert m is None, f"{what}: a token appears in {text[max(0, m.start() - 80):m.end()]!r}"
 
