@@ -133,4 +133,5 @@ def test_calls_waiting_for_the_limiter_do_not_hold_up_other_requests(clockify):
         for c in calls:
             assert c.result().status_code == 200
     assert pending > 75, f"only {pending} calls were still waiting: the check measured nothing"
-    assert dashboard_s < 1.0, f"the dashboard took {dashboard_s:.2f}s behind {pending} queued calls"
+    # Behind 88 queued calls it took 3.3 s when they held the blocking pool.
+    assert dashboard_s < 2.0, f"the dashboard took {dashboard_s:.2f}s behind {pending} queued calls"
