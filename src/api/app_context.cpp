@@ -52,6 +52,14 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock);
   ctx->api_client = std::make_unique<clockify::ApiClient>(clockify::ApiClientOptions{},
                                                           *ctx->limiter, clock);
+  AppContext* raw = ctx.get();
+  ctx->registrar = std::make_unique<lifecycle::WebhookRegistrar>(
+      lifecycle::WebhookRegistrar::Options{c.base_url, c.extra_events}, *ctx->store, *ctx->secrets,
+      *ctx->directory, [raw](const std::string& ws) { return raw->ApiTargetFor(ws); },
+      [raw](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
+        return raw->api_client->Call(target, request);
+      });
+  ctx->installations->AddListener(ctx->registrar.get());
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
   if (auto ok = ctx->LoadCatalog(); !ok) return Fail(ok.error());
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
@@ -100,7 +108,9 @@ Result<clockify::ApiTarget> AppContext::ApiTargetFor(const std::string& workspac
 AppContext::~AppContext() { Shutdown(); }
 
 void AppContext::Shutdown() {
+  if (registrar) registrar->Stop();
   if (writer) writer->Stop();
+  upstream.join();
   blocking.join();
 }
 

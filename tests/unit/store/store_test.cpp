@@ -344,6 +344,64 @@ TEST_P(StoreTest, WebhookTokensAreScopedByWorkspace) {
   EXPECT_EQ(foreign.error().kind, ErrorCode::kInvalidArgument);
 }
 
+// ---- Webhook registrations ----
+
+WebhookRegistration Registration(const std::string& event, const std::string& status,
+                                 const std::string& webhook_id = "",
+                                 const std::string& reason = "") {
+  WebhookRegistration r;
+  r.event_type = event;
+  r.status = status;
+  r.clockify_webhook_id = webhook_id;
+  r.reason = reason;
+  return r;
+}
+
+TEST_P(StoreTest, ReplaceWebhookRegistrationsKeepsTheLatestOutcomePerEvent) {
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_UPDATED", "registered", "wh-1", "created"),
+               Registration("PROJECT_UPDATED", "refused", "", "Webhook limit reached")}));
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-2", {Registration("TAG_UPDATED", "failed")}));
+
+  auto listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  // By event type.
+  EXPECT_EQ((*listed)[0].event_type, "PROJECT_UPDATED");
+  EXPECT_EQ((*listed)[0].status, "refused");
+  EXPECT_EQ((*listed)[0].reason, "Webhook limit reached");
+  EXPECT_EQ((*listed)[0].clockify_webhook_id, "");
+  EXPECT_EQ((*listed)[1].event_type, "TAG_UPDATED");
+  EXPECT_EQ((*listed)[1].clockify_webhook_id, "wh-1");
+  EXPECT_EQ((*listed)[1].workspace_id, "ws-1");
+  EXPECT_NE((*listed)[1].updated_at, TimePoint{});
+
+  // Replacing forgets what is not listed again, and only for that workspace.
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_UPDATED", "registered", "wh-2", "reused")}));
+  listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].clockify_webhook_id, "wh-2");
+  EXPECT_EQ(store_->ListWebhookRegistrations("ws-2").value().size(), 1u);
+
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-1", {}));
+  EXPECT_TRUE(store_->ListWebhookRegistrations("ws-1").value().empty());
+}
+
+TEST_P(StoreTest, ReplaceWebhookRegistrationsRefusesBadRowsAndKeepsTheOldOnes) {
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-1", {Registration("TAG_UPDATED", "failed")}));
+  auto twice = store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_DELETED", "failed"), Registration("TAG_DELETED", "refused")});
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().kind, ErrorCode::kInvalidArgument);
+  auto no_status = store_->ReplaceWebhookRegistrations("ws-1", {Registration("TAG_DELETED", "")});
+  ASSERT_FALSE(no_status);
+  EXPECT_EQ(no_status.error().field, "registrations[0]");
+  auto listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].event_type, "TAG_UPDATED");
+}
+
 // ---- Webhook log ----
 
 TEST_P(StoreTest, AppendAndGetKeepThePayloadByteForByte) {
