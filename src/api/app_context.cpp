@@ -61,13 +61,20 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock);
   ctx->api_client = std::make_unique<clockify::ApiClient>(clockify::ApiClientOptions{},
                                                           *ctx->limiter, clock);
+  AppContext* raw = ctx.get();
+  ctx->registrar = std::make_unique<lifecycle::WebhookRegistrar>(
+      lifecycle::WebhookRegistrar::Options{c.base_url, c.extra_events}, *ctx->store, *ctx->secrets,
+      *ctx->directory, [raw](const std::string& ws) { return raw->ApiTargetFor(ws); },
+      [raw](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
+        return raw->api_client->Call(target, request);
+      });
+  ctx->installations->AddListener(ctx->registrar.get());
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
   if (auto ok = ctx->LoadCatalog(); !ok) return Fail(ok.error());
 
   flows::HttpActionOptions http_options;
   http_options.allow_private = c.http_action_allow_private;
   ctx->http_actions = std::make_unique<flows::HttpActionClient>(http_options);
-  AppContext* raw = ctx.get();
   ctx->action_transport = std::make_unique<flows::LiveActionTransport>(
       *ctx->api_client, [raw](const std::string& ws) { return raw->ApiTargetFor(ws); },
       *ctx->http_actions);
@@ -130,9 +137,11 @@ void AppContext::StartWorkers() {
 }
 
 void AppContext::Shutdown() {
+  if (registrar) registrar->Stop();
   if (writer) writer->Stop();
   if (flow_executor) flow_executor->RequestStop();
   if (queue) queue->Stop();
+  upstream.join();
   blocking.join();
 }
 
@@ -169,7 +178,9 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiCustomSourceRoutes(router, ctx);
   RegisterUiExplorerRoutes(router, ctx);
   RegisterUiExplorerExecuteRoutes(router, ctx);
+  RegisterUiJsonPathRoutes(router, ctx);
   RegisterUiFlowRoutes(router, ctx);
+  RegisterUiPageRoutes(router, ctx);
 }
 
 }  // namespace uwh::api

@@ -19,6 +19,7 @@
 #include "ingest/webhook_queue.hpp"
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
+#include "lifecycle/webhook_registrar.hpp"
 #include "store/store.hpp"
 
 namespace uwh::flows {
@@ -39,8 +40,9 @@ struct AppContext {
   // Starts the webhook queue's workers (after every consumer is registered).
   void StartWorkers();
 
-  // Stops background work: the group-commit writer (after committing what it holds), the flow
-  // runs (at their next action boundary) and the queue's workers, and the blocking pool.
+  // Stops background work: webhook registration, the group-commit writer (after committing what
+  // it holds), the flow runs (at their next action boundary) and the queue's workers, and the
+  // pools.
   void Shutdown();
 
   Config config;
@@ -59,6 +61,8 @@ struct AppContext {
   // Calls to Clockify: one limiter per workspace shared by every caller, one client.
   std::unique_ptr<clockify::WorkspaceRateLimiter> limiter;
   std::unique_ptr<clockify::ApiClient> api_client;
+  // Subscribes the extra event types through Clockify's Webhooks API after each install.
+  std::unique_ptr<lifecycle::WebhookRegistrar> registrar;
   // The durable webhook queue and what consumes it (SPEC §6.4): consumers are registered in
   // Create, in order; the flow executor last.
   std::unique_ptr<ingest::WebhookQueue> queue;
@@ -71,22 +75,38 @@ struct AppContext {
   [[nodiscard]] Result<clockify::ApiTarget> ApiTargetFor(const std::string& workspace_id);
   // Blocking work (database reads and lifecycle writes) runs here, never on the HTTP threads.
   asio::thread_pool blocking{4};
+  // Calls to Clockify run here (OffloadUpstream): they wait for the workspace's limiter and the
+  // network, mostly asleep, and must not hold the threads that database work needs. Its size
+  // also bounds how many calls are in flight at once.
+  static constexpr int kUpstreamThreads = 8;
+  asio::thread_pool upstream{kUpstreamThreads};
 
  private:
   AppContext(Config c, const Clock& k);  // in the .cpp, where the flow types are complete
   Result<void> LoadCatalog();
 };
 
-// Runs `fn` on the blocking pool; the caller resumes on its own executor with fn's result.
+// Runs `fn` on `pool`; the caller resumes on its own executor with fn's result.
 // Capture by reference only: g++ 12 destroys a temporary with a non-trivial destructor inside a
 // co_await expression twice, so a lambda owning a std::string there corrupts the heap.
 template <typename F>
-asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
+asio::awaitable<std::invoke_result_t<F&>> OffloadTo(asio::thread_pool& pool, F fn) {
   using R = std::invoke_result_t<F&>;
   co_return co_await asio::co_spawn(
-      ctx.blocking.get_executor(),
-      [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
+      pool.get_executor(), [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
       asio::use_awaitable);
+}
+
+// Database work: on the blocking pool.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
+  co_return co_await OffloadTo(ctx.blocking, std::move(fn));
+}
+
+// Calls to Clockify (ApiClient): on the upstream pool.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> OffloadUpstream(AppContext& ctx, F fn) {
+  co_return co_await OffloadTo(ctx.upstream, std::move(fn));
 }
 
 // Appends a row through the group-commit writer; resumes once it is durably committed.
@@ -101,7 +121,10 @@ void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiJsonPathRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiFlowRoutes(http::Router& router, AppContext& ctx);
+// GET /ui (the web UI) and its files under /ui/static/ (web_assets.hpp).
+void RegisterUiPageRoutes(http::Router& router, AppContext& ctx);
 
 // An error response for `request`.
 http::Response ErrorResponse(const http::Request& request, const Error& error);

@@ -1,8 +1,10 @@
 // GET /ui/webhooks, GET /ui/webhooks/{id}, GET /ui/dashboard (SPEC §4.4).
 #include <nlohmann/json.hpp>
 
+#include "api/event_coverage.hpp"
 #include "api/ui_auth.hpp"
 #include "api/ui_params.hpp"
+#include "api/webhook_payload.hpp"
 #include "clockify/event_types.hpp"
 #include "flows/records.hpp"
 #include "ingest/custom_receiver.hpp"
@@ -12,6 +14,8 @@ namespace uwh::api {
 namespace {
 
 using nlohmann::json;
+
+constexpr int kActivityHours = 24;
 
 Result<std::optional<store::TimePoint>> TimeParam(const http::Request& req, const char* name) {
   const std::string* v = req.Query(name);
@@ -104,10 +108,7 @@ asio::awaitable<http::Response> GetWebhook(AppContext& ctx, http::Request& req) 
   body["flows_matched"] = record->flows_matched ? json(*record->flows_matched) : json();
   body["processed_at"] =
       record->processed_at ? json(FormatTimestamp(*record->processed_at)) : json();
-  json payload = record->content_type == "application/x-www-form-urlencoded"
-                     ? json::parse(ingest::FormToJson(record->payload), nullptr, false)
-                     : json::parse(record->payload, nullptr, false);
-  body["payload"] = payload.is_discarded() ? json(record->payload) : payload;
+  body["payload"] = WebhookPayloadJson(*record);
   json headers = json::parse(record->headers_json, nullptr, false);
   body["headers"] = headers.is_discarded() ? json::object() : headers;
   json executions = json::array();
@@ -120,12 +121,18 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
   auto caller = co_await AuthenticateUi(ctx, req);
   if (!caller) co_return ErrorResponse(req, caller.error());
   const std::string ws = caller->workspace_id;
-  const auto since = ctx.clock.Now() - std::chrono::hours(24);
+  const auto now = ctx.clock.Now();
+  const auto since = now - std::chrono::hours(24);
+  // The chart's 24 buckets are whole clock hours, the last one the current (partial) hour.
+  const auto hours_start =
+      std::chrono::floor<std::chrono::hours>(now) - std::chrono::hours(kActivityHours - 1);
   struct Data {
     store::Installation installation;
     store::BootstrapState bootstrap;
     store::WebhookStats stats;
+    std::vector<int64_t> by_hour;
     std::vector<store::WebhookToken> tokens;
+    std::vector<store::WebhookRegistration> registrations;
     std::vector<store::CustomSource> sources;
     store::FlowCounts flows;
     store::ExecutionStats executions;
@@ -140,9 +147,15 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto stats = ctx.store->GetWebhookStats(ws, since);
     if (!stats) return Fail(stats.error());
     d.stats = std::move(*stats);
+    auto by_hour = ctx.store->CountWebhooksByHour(ws, hours_start, kActivityHours);
+    if (!by_hour) return Fail(by_hour.error());
+    d.by_hour = std::move(*by_hour);
     auto tokens = ctx.store->ListWebhookTokens(ws);
     if (!tokens) return Fail(tokens.error());
     d.tokens = std::move(*tokens);
+    auto registrations = ctx.store->ListWebhookRegistrations(ws);
+    if (!registrations) return Fail(registrations.error());
+    d.registrations = std::move(*registrations);
     auto sources = ctx.store->ListCustomSources(ws);
     if (!sources) return Fail(sources.error());
     d.sources = std::move(*sources);
@@ -182,6 +195,8 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
                           {"by_source", Counts(s.by_source)}};
   body["webhooks_24h"]["last_received_at"] =
       s.last_received_at ? json(FormatTimestamp(*s.last_received_at)) : json();
+  body["webhooks_24h"]["by_hour"] = {{"start", FormatTimestamp(hours_start)},
+                                     {"counts", data->by_hour}};
   const auto& x = data->executions;
   body["executions_24h"] = {{"total", x.total}, {"by_status", Counts(x.by_status)}};
   int64_t execution_errors = 0;
@@ -191,25 +206,7 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
   body["errors_24h"] = {{"webhooks", s.errors}, {"executions", execution_errors}};
 
   // Which event types reach the add-on, and how (SPEC §8).
-  json coverage = json::array();
-  for (const std::string_view event : clockify::AllEventTypes()) {
-    json item = {{"event_type", event}, {"reaches", false}, {"route", nullptr}};
-    for (const auto& t : data->tokens) {
-      if (t.event_type == event) {
-        item["reaches"] = true;
-        item["route"] = t.route;
-      }
-    }
-    if (!item["reaches"].get<bool>()) {
-      const bool configured =
-          std::find(ctx.config.extra_events.begin(), ctx.config.extra_events.end(), event) !=
-          ctx.config.extra_events.end();
-      item["reason"] = configured ? "registration through the Webhooks API is not built yet"
-                                  : "not subscribed";
-    }
-    coverage.push_back(std::move(item));
-  }
-  body["event_coverage"] = std::move(coverage);
+  body["event_coverage"] = EventCoverage(ctx.config, data->tokens, data->registrations);
   json sources = json::array();
   for (const auto& src : data->sources) sources.push_back(src.source);
   body["custom_sources"] = std::move(sources);
@@ -217,6 +214,13 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
 }
 
 }  // namespace
+
+nlohmann::json WebhookPayloadJson(const store::WebhookRecord& record) {
+  json payload = record.content_type == "application/x-www-form-urlencoded"
+                     ? json::parse(ingest::FormToJson(record.payload), nullptr, false)
+                     : json::parse(record.payload, nullptr, false);
+  return payload.is_discarded() ? json(record.payload) : payload;
+}
 
 void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx) {
   router.Add("GET", "/ui/webhooks", [&ctx](http::Request& r) { return ListWebhooks(ctx, r); });

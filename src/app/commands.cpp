@@ -187,6 +187,7 @@ int MockClockify(const MockClockifyOptions& o) {
     if (const char* env = std::getenv("UNIVERSAL_WEBHOOK_OPENAPI_PATH")) options.openapi_path = env;
   }
   options.rate_limit_per_second = o.rate_limit;
+  options.seed_sizes.users = o.users;
   options.allow_remote_control = o.allow_remote_control;
   auto service = mock::MockService::Create(options, SystemClock::Instance());
   if (!service) return ConfigError(service.error());

@@ -224,6 +224,10 @@ struct ApiClient::Impl {
     }
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.list);
 
+    // libcurl sends a request again by itself when a reused connection dies before any answer.
+    // That is fine for GET, PUT and DELETE, but a POST or PATCH may have reached Clockify: those
+    // go on a connection of their own, which libcurl never retries.
+    if (!IsIdempotent(method)) curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, 1L);
     if (method == "GET") {
       curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
     } else {

@@ -44,6 +44,19 @@ struct WebhookToken {
   std::string clockify_webhook_id;  // set for route "api"
 };
 
+// What became of one event type the add-on subscribes through Clockify's Webhooks API (SPEC §8).
+struct WebhookRegistration {
+  std::string workspace_id;
+  std::string event_type;
+  // "registered" (createWebhook answered, or an earlier registration was reused), "refused"
+  // (Clockify said no: `reason` is its message, e.g. a limit reached), "failed" (no clear
+  // answer: network, 5xx), "manifest" (the manifest already carries it).
+  std::string status;
+  std::string clockify_webhook_id;  // set when registered
+  std::string reason;               // why not, or how (e.g. "reused")
+  TimePoint updated_at{};
+};
+
 // A webhook to append to the log.
 struct NewWebhook {
   std::string workspace_id;
@@ -249,6 +262,14 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<WebhookToken>> ListWebhookTokens(
       const std::string& workspace_id) = 0;
 
+  // Webhook registrations (sqlite_registrations.cpp). Replace drops the workspace's rows and
+  // stores `registrations` in one transaction (empty: forget them all). List is by event type.
+  [[nodiscard]] virtual Result<void> ReplaceWebhookRegistrations(
+      const std::string& workspace_id,
+      const std::vector<WebhookRegistration>& registrations) = 0;
+  [[nodiscard]] virtual Result<std::vector<WebhookRegistration>> ListWebhookRegistrations(
+      const std::string& workspace_id) = 0;
+
   // Webhook log. AppendWebhooks writes the whole batch in one durable transaction and returns one
   // outcome per input, in order. De-duplication also sees earlier rows of the same batch.
   [[nodiscard]] virtual Result<std::vector<AppendOutcome>> AppendWebhooks(
@@ -263,6 +284,11 @@ class Store {
                                                          int limit) = 0;
   [[nodiscard]] virtual Result<WebhookStats> GetWebhookStats(const std::string& workspace_id,
                                                              TimePoint since) = 0;
+  // Webhooks received per hour, for the dashboard's activity chart: element i counts the rows
+  // with start + i hours <= received_at < start + (i + 1) hours, i in [0, hours). kInvalidArgument
+  // unless 1 <= hours <= 168.
+  [[nodiscard]] virtual Result<std::vector<int64_t>> CountWebhooksByHour(
+      const std::string& workspace_id, TimePoint start, int hours) = 0;
 
   // Custom sources. Create: kConflict when (workspace, source) exists. Delete: kNotFound when it
   // does not.

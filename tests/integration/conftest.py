@@ -4,6 +4,17 @@ Every test talks to a real `uwh serve` process over HTTP and checks its SQLite f
 with Python's sqlite3. Everything is hermetic: temporary directories, PORT=0 (the server picks a
 free port and logs it), a temporary development key pair.
 
+Against the simulated Clockify (anything that calls Clockify: explorer, bootstrap, flows):
+
+    def test_something(clockify):             # module-scoped: one mock, one installed server
+        clockify.execute("getProjects", {})   # POST /ui/api-explorer/execute as an admin
+        clockify.mock.state(clockify.workspace)["projects"]   # what the mock holds
+        clockify.mock.stats()                 # what reached it, per operation and second
+
+    addon = make_clockify({"UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL": "true"})  # own config
+
+`make_mock`, `make_clockify` and `clockify` are documented below (MockClockify, ClockifyAddon).
+
 Environment:
   UWH_BIN         the binary (default <repo>/build/src/app/uwh)
   UWH_SHARED_DIR  the shared inputs, read in place (default <repo>/../shared)
@@ -13,8 +24,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -268,6 +281,20 @@ class ServerStartError(AssertionError):
     pass
 
 
+def listening_line(line: str) -> dict | None:
+    """The JSON log line a uwh process writes once it listens ({"msg":"listening","port":…}),
+    or None."""
+    if '"listening"' not in line:
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and obj.get("msg") == "listening" and "port" in obj:
+        return obj
+    return None
+
+
 class Server:
     """One `uwh serve` process in its own working directory with its own SQLite file."""
 
@@ -333,14 +360,10 @@ class Server:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.lines.append(line)
             LOG_LINES.append(line)
-            if self.port is None and '"listening"' in line:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if obj.get("msg") == "listening" and "port" in obj:
-                    self.port = int(obj["port"])
-                    self._listening.set()
+            listening = listening_line(line) if self.port is None else None
+            if listening:
+                self.port = int(listening["port"])
+                self._listening.set()
 
     def _read_stderr(self, proc):
         for raw in proc.stderr:
@@ -737,139 +760,325 @@ def send_custom(server: Server, source: str, body: bytes, *, workspace: str | No
 
 
 # --------------------------------------------------------------------------------------------
-# The simulated Clockify (issue 6). A small fixture of its own until the shared one lands:
-# `uwh mock-clockify` on a free port, and servers installed into it the way Clockify does.
+# The simulated Clockify and an add-on installed into it (issue 4; reused by bootstrap and flows)
 # --------------------------------------------------------------------------------------------
 def free_port() -> int:
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """A TCP port that was free a moment ago (for a server whose own URL must be known before it
+    starts: the manifest's baseUrl)."""
+    with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-class MockClockify:
-    """One `uwh mock-clockify` process signing with the development key the servers trust."""
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 
-    def __init__(self, workdir: Path, keys: KeyPair, workspaces=(), seed: int = 7):
+
+def assert_no_jwt(text: str, what: str = ""):
+    """No JWT at all (three base64url parts starting with a JSON header) in `text`."""
+    m = _JWT.search(text)
+    assert m is None, f"{what}: a token appears in {text[max(0, m.start() - 80):m.end()]!r}"
+
+
+class MockClockify:
+    """One `uwh mock-clockify` process: Clockify's API under `api_url` (= backendUrl) and
+    `reports_url`, seeded workspaces, and the control API under /_mock (SPEC §12). It signs every
+    token with `keys` (the session's dev key, which the servers of `make_server` trust)."""
+
+    def __init__(self, workdir: Path, keys: KeyPair, args=(), env: dict | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.args = [str(UWH_BIN), "mock-clockify", "--host", "127.0.0.1", "--port", "0",
-                     "--key", str(keys.private), "--seed", str(seed), "--log-level", "info",
-                     "--openapi", str(SHARED / "clockify" / "openapi.json")]
-        for w in workspaces:
-            self.args += ["--workspace", w]
-        self.workspaces = list(workspaces)
+        self.keys = keys
+        self.args = list(args)
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
+        self.workspace_id: str | None = None
         self.lines: list[str] = []
         self._listening = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def start(self, timeout: float = 20.0) -> "MockClockify":
         require_binary()
-        self.proc = subprocess.Popen(self.args, cwd=self.workdir, env=clean_env(),
+        self._listening.clear()
+        self.port = None
+        cmd = [str(UWH_BIN), "mock-clockify", "--host", "127.0.0.1", "--port", "0",
+               "--key", str(self.keys.private),
+               "--openapi", str(SHARED / "clockify" / "openapi.json"), *self.args]
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=clean_env(**self.env),
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
-        threading.Thread(target=self._read, daemon=True).start()
+        t = threading.Thread(target=self._read, args=(self.proc,), daemon=True)
+        t.start()
+        self._threads = [t]
         if not self._listening.wait(timeout):
             self.stop()
-            raise ServerStartError(f"mock-clockify did not listen: {self.lines[-20:]}")
+            raise ServerStartError(f"uwh mock-clockify did not listen within {timeout}s: "
+                                   f"{self.lines[-20:]}")
         return self
 
-    def _read(self):
-        for raw in self.proc.stdout:
+    def _read(self, proc):
+        for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.lines.append(line)
             LOG_LINES.append(line)
-            if self.port is None and '"listening"' in line:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if obj.get("msg") == "listening":
-                    self.port = int(obj["port"])
-                    self._listening.set()
+            listening = listening_line(line) if self.port is None else None
+            if listening:
+                self.port = int(listening["port"])
+                self.workspace_id = listening.get("workspace_id")
+                self._listening.set()
 
-    def stop(self):
+    def stop(self, timeout: float = 10.0):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        for t in self._threads:
+            t.join(5)
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
-    def get(self, path: str, **kw):
-        r = http().get(self.url(path), timeout=30, **kw)
-        assert r.status_code == 200, f"mock GET {path}: {r.status_code} {r.text[:300]}"
-        return r.json()
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
-    def post(self, path: str, body: dict, expect=(200, 201, 202)):
-        r = http().post(self.url(path), json=body, timeout=60)
-        assert r.status_code in expect, f"mock POST {path}: {r.status_code} {r.text[:500]}"
-        return r.json()
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api"
 
-    def state(self, workspace: str) -> dict:
-        return self.get("/_mock/state", params={"workspace": workspace})
+    @property
+    def reports_url(self) -> str:
+        return self.base + "/reports"
+
+    # -- the control API ----------------------------------------------------------------------
+    def control(self, method: str, path: str, body=None, *, expect: int | None = None,
+                timeout: float = 30, **kw) -> requests.Response:
+        resp = http().request(method, self.base + "/_mock" + path, json=body, timeout=timeout, **kw)
+        if expect is not None:
+            assert resp.status_code == expect, f"{method} /_mock{path}: {resp.status_code} {resp.text}"
+        return resp
+
+    def state(self, workspace: str | None = None) -> dict:
+        """Everything the mock holds for the workspace (default: the first), as its API shows it."""
+        params = {"workspace": workspace} if workspace else None
+        return self.control("GET", "/state", params=params, expect=200).json()
 
     def stats(self) -> dict:
-        return self.get("/_mock/stats")
+        return self.control("GET", "/stats", expect=200).json()
 
-    def install(self, server: "Server", workspace: str) -> dict:
-        return self.post("/_mock/install", {"manifest_url": server.url("/manifest"),
-                                            "workspace_id": workspace})
+    def workspace_stats(self, workspace: str | None = None) -> dict:
+        return self.stats()["by_workspace"].get(workspace or self.workspace_id, {})
 
-    def emit(self, workspace: str, event: str, body: dict | None = None,
-             entity_id: str | None = None) -> dict:
-        payload = {"workspace_id": workspace, "event": event}
-        if body is not None:
-            payload["body"] = body
-        if entity_id is not None:
-            payload["entity_id"] = entity_id
-        return self.post("/_mock/emit", payload)
+    def requests_seen(self, limit: int = 500) -> list[dict]:
+        """The latest API requests the mock answered, oldest first, with `at_ms` (monotonic)."""
+        return self.control("GET", "/requests", params={"limit": limit}, expect=200).json()["requests"]
 
-    def settings(self, workspace: str, settings: dict) -> dict:
-        """SETTINGS_UPDATED from the mock, in Clockify's list form."""
-        return self.post("/_mock/lifecycle", {
-            "type": "SETTINGS_UPDATED", "workspace_id": workspace, "addon_key": ADDON_KEY,
-            "body": {"settings": [{"id": k, "value": v} for k, v in settings.items()]}})
+    def reset_stats(self):
+        self.control("POST", "/reset-stats", expect=200)
+
+    def set_faults(self, **faults) -> dict:
+        """latency_ms, error_rate, status, burst_429, retry_after, drop_connections."""
+        return self.control("POST", "/faults", faults, expect=200).json()
+
+    def clear_faults(self):
+        self.control("DELETE", "/faults", expect=200)
+
+    def install(self, manifest_url: str, workspace: str | None = None, expect: int = 200) -> dict:
+        """Installs the add-on of `manifest_url` like Clockify does. The tokens the mock issued
+        (its answer's `issued_tokens`, removed from the returned dict) are recorded as secrets,
+        so the no-secrets check looks for them in everything the add-on answers and logs."""
+        body = {"manifest_url": manifest_url}
+        if workspace:
+            body["workspace_id"] = workspace
+        resp = requests.post(self.base + "/_mock/install", json=body, timeout=60)
+        assert resp.status_code == expect, f"POST /_mock/install: {resp.status_code} {resp.text}"
+        answer = resp.json()
+        issued = answer.pop("issued_tokens", {}) if isinstance(answer, dict) else {}
+        for token in [issued.get("installation")] + list(issued.get("webhooks", [])):
+            if token:
+                record_secret(token)
+        return answer
+
+    def uninstall(self, workspace: str | None = None, expect: int = 200) -> dict:
+        body = {"workspace_id": workspace} if workspace else {}
+        return self.control("POST", "/uninstall", body, expect=expect).json()
+
+    def emit(self, event: str, entity_id: str = "", workspace: str | None = None) -> dict:
+        body = {"event": event, "entity_id": entity_id}
+        if workspace:
+            body["workspace_id"] = workspace
+        return self.control("POST", "/emit", body, expect=202).json()
+
+    def deliveries(self, limit: int = 500) -> list[dict]:
+        return self.control("GET", "/deliveries", params={"limit": limit}, expect=200).json()["deliveries"]
+
+    # -- its API, as a Clockify user --------------------------------------------------------------
+    def api(self, method: str, path: str, token: str, *, body=None, params=None,
+            reports: bool = False) -> requests.Response:
+        """Calls the mock's REST API directly (path below /api or /reports). Not recorded for
+        the no-secrets check: like Clockify's, these answers carry tokens by design
+        (createWebhook, getWebhooks), and they are not the add-on's."""
+        base = self.reports_url if reports else self.api_url
+        return _unrecorded().request(method, base + path, json=body, params=params,
+                                     headers={"X-Addon-Token": token}, timeout=30)
+
+
+class ClockifyAddon:
+    """A `uwh serve` installed into a `MockClockify` the way Clockify does it: the mock read the
+    server's manifest and sent INSTALLED with an installation token whose backendUrl/reportsUrl
+    claims point at the mock, so everything the server calls goes to the mock over HTTP.
+
+    Attributes: `mock`, `server`, `workspace` (the installed workspace id), `installed` (the
+    mock's answer to /_mock/install: addon_id, webhooks, …), `minter`.
+    """
+
+    def __init__(self, mock: MockClockify, server: Server, minter: Minter, installed: dict):
+        self.mock = mock
+        self.server = server
+        self.minter = minter
+        self.installed = installed
+        self.workspace = installed["workspace_id"]
+
+    def token(self, role: str = "ADMIN", user: str | None = None) -> str:
+        """A Clockify user token for the UI API (workspaceRole `role`; default user: the mock's
+        owner)."""
+        user = user or self.mock.state(self.workspace)["owner_id"]
+        return self.minter.mint("user", self.workspace, role=role, cache=True,
+                                claims=[f"user={user}"])
+
+    def mock_token(self, user: str | None = None) -> str:
+        """A token the mock's own API accepts for this workspace, as `user` (default: the owner)."""
+        user = user or self.mock.state(self.workspace)["owner_id"]
+        return self.minter.mint("user", self.workspace, role="OWNER", cache=True,
+                                claims=[f"user={user}"])
+
+    def ui_get(self, path: str, token: str | None = None, **kw) -> requests.Response:
+        return ui_get(self.server, path, token or self.token(), **kw)
+
+    def execute(self, operation_id: str, parameters=None, *, token: str | None = None,
+                body: dict | None = None) -> requests.Response:
+        """POST /ui/api-explorer/execute as an admin (or `token`)."""
+        payload = body if body is not None else {"operation_id": operation_id,
+                                                 "parameters": parameters or {}}
+        return self.server.post("/ui/api-explorer/execute", json_body=payload,
+                                headers=ui_headers(token or self.token()), timeout=120)
+
+    def dashboard(self) -> dict:
+        resp = self.ui_get("/ui/dashboard")
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def coverage(self) -> dict[str, dict]:
+        """The dashboard's event coverage, by event type."""
+        return {c["event_type"]: c for c in self.dashboard()["event_coverage"]}
+
+    def wait_registrations(self, timeout: float = 60) -> dict[str, dict]:
+        """Waits until the extra event types' registration through the Webhooks API has
+        finished (no event is `pending` on the dashboard); returns the coverage."""
+        deadline = time.monotonic() + timeout
+        while True:
+            coverage = self.coverage()
+            if not any(c["status"] == "pending" for c in coverage.values()):
+                return coverage
+            assert time.monotonic() < deadline, \
+                f"registrations still pending: {[e for e, c in coverage.items() if c['status'] == 'pending']}"
+            time.sleep(0.1)
+
+
+_mocks: list[MockClockify] = []
+_plain = threading.local()
+
+
+def _unrecorded() -> requests.Session:
+    s = getattr(_plain, "s", None)
+    if s is None:
+        s = _plain.s = requests.Session()
+    return s
 
 
 @pytest.fixture(scope="session")
 def make_mock(session_tmp, dev_keys):
-    """Factory: make_mock(workspaces=[…]) → a started MockClockify; all stopped at the end."""
-    mocks: list[MockClockify] = []
+    """Factory: make_mock(args=[...]) → a started MockClockify signing with the session's dev key.
+    Stopped at the end of the session."""
     counter = [0]
 
-    def factory(workspaces=(), seed: int = 7) -> MockClockify:
+    def factory(args=(), *, start: bool = True, name: str = "mock") -> MockClockify:
         counter[0] += 1
-        m = MockClockify(session_tmp / f"mock-{counter[0]}", dev_keys, workspaces, seed)
-        mocks.append(m)
-        return m.start()
+        mock = MockClockify(session_tmp / f"{name}-{counter[0]}", dev_keys, args)
+        _mocks.append(mock)
+        if start:
+            mock.start()
+        return mock
 
     yield factory
-    for m in mocks:
+    for m in _mocks:
         m.stop()
 
 
-def make_installed_server(make_server, mock: MockClockify, workspaces, env: dict | None = None,
-                          name: str = "flows") -> Server:
-    """A server on a fixed free port (the manifest's baseUrl must be right for the mock to call
-    back), installed by the mock into each workspace."""
+@pytest.fixture(scope="session")
+def make_clockify(make_mock, make_server, minter):
+    """Factory for an installed add-on:
+
+        addon = make_clockify(env={...}, mock_args=[...], mock=None)
+
+    starts (or reuses `mock`) a `uwh mock-clockify`, starts a `uwh serve` on a known free port
+    (its manifest's baseUrl is its own address) trusting the session's dev key, with `env` added
+    to its environment, and has the mock install it (`POST /_mock/install {"manifest_url": …}`).
+    Returns a ClockifyAddon once the registration of the extra event types has finished (unless
+    `wait` is false), so the mock is quiet when the test starts. The bootstrap does not run on
+    install unless `env` turns it on."""
+
+    def factory(env: dict | None = None, *, mock_args=(), mock: MockClockify | None = None,
+                name: str = "addon", wait: bool = True) -> ClockifyAddon:
+        mock = mock or make_mock(mock_args)
+        port = free_port()
+        full_env = {"UNIVERSAL_WEBHOOK_PORT": str(port),
+                    "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}"}
+        full_env.update(env or {})
+        server = make_server(full_env, name=name)
+        installed = mock.install(server.url("/manifest"))
+        assert installed["lifecycle_status"] == 200, installed
+        addon = ClockifyAddon(mock, server, minter, installed)
+        if wait:
+            addon.wait_registrations()
+        return addon
+
+    return factory
+
+
+@pytest.fixture(scope="module")
+def clockify(make_clockify) -> ClockifyAddon:
+    """An add-on installed into a simulated Clockify, shared by the tests of one module (sidebar
+    open to EVERYONE, so that non-admin users may read and are refused changes)."""
+    addon = make_clockify({"UNIVERSAL_WEBHOOK_SIDEBAR_ACCESS": "EVERYONE"})
+    yield addon
+    addon.server.stop()
+    addon.mock.stop()
+
+
+def install_into(make_server, mock: MockClockify, workspaces, env: dict | None = None,
+                 name: str = "addon") -> Server:
+    """One server installed by `mock` into several workspaces (make_clockify installs one),
+    on a known free port; returns once every workspace's extra-event registration has finished."""
     port = free_port()
-    base = {"UNIVERSAL_WEBHOOK_PORT": str(port),
-            "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
-            "UNIVERSAL_WEBHOOK_LOG_LEVEL": "info"}
-    base.update(env or {})
-    srv = make_server(base, name=name)
+    full_env = {"UNIVERSAL_WEBHOOK_PORT": str(port),
+                "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}"}
+    full_env.update(env or {})
+    server = make_server(full_env, name=name)
+    minter = Minter(mock.keys)
     for w in workspaces:
-        mock.install(srv, w)
-    return srv
+        installed = mock.install(server.url("/manifest"), w)
+        assert installed["lifecycle_status"] == 200, installed
+        ClockifyAddon(mock, server, minter, installed).wait_registrations()
+    return server
 
 
 def wait_until(predicate, timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
+    """Polls `predicate` until it returns something true (returned), or fails after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

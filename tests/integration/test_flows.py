@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import (assert_error, http, make_installed_server, new_workspace, sample_bytes,
-                      user_token, wait_until)
+from conftest import (assert_error, http, install_into, new_workspace, sample_bytes, user_token,
+                      wait_until)
 
 # The seed's example (SPEC §6.1).
 SEED_FLOW = {
@@ -36,12 +36,33 @@ E2E_WORKSPACES = [new_workspace() for _ in range(5)]
 
 @pytest.fixture(scope="module")
 def mock(make_mock):
-    return make_mock([WS_MAIN, WS_CHAIN, WS_LOOP, WS_HTTP, WS_HTTP_ALLOWED, *E2E_WORKSPACES])
+    args = []
+    for ws in [WS_MAIN, WS_CHAIN, WS_LOOP, WS_HTTP, WS_HTTP_ALLOWED, *E2E_WORKSPACES]:
+        args += ["--workspace", ws]
+    return make_mock(args)
 
 
 @pytest.fixture(scope="module")
 def srv(make_server, mock):
-    return make_installed_server(make_server, mock, [WS_MAIN, WS_CHAIN, WS_LOOP], name="flows")
+    return install_into(make_server, mock, [WS_MAIN, WS_CHAIN, WS_LOOP], name="flows")
+
+
+def emit(mock, workspace, event, body=None, entity_id=None):
+    """The mock sends `event` for an entity, or with `body` as the payload, to the add-on."""
+    request = {"workspace_id": workspace, "event": event}
+    if body is not None:
+        request["body"] = body
+    if entity_id is not None:
+        request["entity_id"] = entity_id
+    return mock.control("POST", "/emit", request, expect=202).json()
+
+
+def workspace_settings(mock, workspace, settings):
+    """SETTINGS_UPDATED from the mock, in Clockify's list form."""
+    return mock.control("POST", "/lifecycle", {
+        "type": "SETTINGS_UPDATED", "workspace_id": workspace,
+        "body": {"settings": [{"id": k, "value": v} for k, v in settings.items()]}},
+        expect=200).json()
 
 
 class Ui:
@@ -174,13 +195,14 @@ def test_seed_example_archives_the_project_for_two_hours_and_not_for_half_an_hou
     short_entry = entry_body(WS_MAIN, project_id=short_project["id"], project_name="Internal",
                              duration="PT30M", entry_id="e-short-0001")
     before = srv.query("SELECT COALESCE(MAX(id), 0) AS m FROM universal_webhook_log")[0]["m"]
-    assert mock.emit(WS_MAIN, "NEW_TIME_ENTRY", long_entry)["deliveries"] == 1
-    assert mock.emit(WS_MAIN, "NEW_TIME_ENTRY", short_entry)["deliveries"] == 1
+    assert emit(mock, WS_MAIN, "NEW_TIME_ENTRY", long_entry)["deliveries"] == 1
+    assert emit(mock, WS_MAIN, "NEW_TIME_ENTRY", short_entry)["deliveries"] == 1
 
     rows = wait_until(lambda: (lambda r: r if len(r) == 2 and all(x["status"] == "processed"
                                                                    for x in r) else None)(
         srv.query("SELECT id, status, flows_matched, payload_json FROM universal_webhook_log "
-                  "WHERE id > ? AND workspace_id = ? ORDER BY id", (before, WS_MAIN))),
+                  "WHERE id > ? AND workspace_id = ? AND event_type = 'NEW_TIME_ENTRY' "
+                  "ORDER BY id", (before, WS_MAIN))),
         60, 0.1, "both webhooks processed")
     long_row, short_row = rows
     assert json.loads(long_row["payload_json"])["id"] == "e-long-0001"
@@ -256,7 +278,7 @@ def test_chained_actions_keep_types_and_a_missing_variable_names_the_template(sr
     body = entry_body(WS_CHAIN, project_id="p-none", project_name="X", duration="PT1H",
                       entry_id="chain-0001")
     body["description"] = "chain me"
-    mock.emit(WS_CHAIN, "NEW_TIME_ENTRY", body)
+    emit(mock, WS_CHAIN, "NEW_TIME_ENTRY", body)
 
     e = ui.finished_executions(chain["id"], 1)[0]
     assert e["status"] == "success", e
@@ -299,7 +321,7 @@ def test_a_flow_that_retriggers_itself_stops_at_the_loop_guard(srv, mock, minter
                          # (byte-identical ones would be de-duplicated, ending the loop early).
                          "description": "{{webhook.description}} +1"}}}]})
     calls_before = mock.stats()["by_operation"].get("updateTimeEntry", 0)
-    mock.emit(WS_LOOP, "TIME_ENTRY_UPDATED", entity_id=entry["id"])
+    emit(mock, WS_LOOP, "TIME_ENTRY_UPDATED", entity_id=entry["id"])
 
     def paused():
         f = ui.ok("GET", f"/ui/flows/{flow['id']}")
@@ -364,18 +386,18 @@ def test_http_actions_to_private_addresses_need_configuration(make_server, mock,
     ws = WS_HTTP_ALLOWED if allow_private else WS_HTTP
     sink = Sink()
     try:
-        server = make_installed_server(make_server, mock, [ws], env={
+        server = install_into(make_server, mock, [ws], env={
             "UNIVERSAL_WEBHOOK_FLOW_ENABLE_GENERIC_HTTP_ACTIONS": "true",
             "UNIVERSAL_WEBHOOK_HTTP_ACTION_ALLOW_PRIVATE": "true" if allow_private else "false",
         }, name="ssrf")
-        mock.settings(ws, {"flows.enable_generic_http_actions": True})
+        workspace_settings(mock, ws, {"flows.enable_generic_http_actions": True})
         ui = Ui(server, user_token(minter, ws))
         local = ui.create(http_flow(f"http://127.0.0.1:{sink.port}/hook"))
         # The metadata address is only tried without the allowance (with it, it would be sent).
         metadata = None if allow_private else ui.create(
             http_flow("http://169.254.169.254/latest/meta-data/"))
-        mock.emit(ws, "NEW_TIME_ENTRY", entry_body(ws, project_id="p", project_name="X",
-                                                   duration="PT1H", entry_id="ssrf-1"))
+        emit(mock, ws, "NEW_TIME_ENTRY", entry_body(ws, project_id="p", project_name="X",
+                                                    duration="PT1H", entry_id="ssrf-1"))
         e_local = ui.finished_executions(local["id"], 1)[0]
         if metadata is not None:
             e_meta = ui.finished_executions(metadata["id"], 1)[0]
@@ -423,7 +445,7 @@ E2E_FLOWS = [
 
 
 def test_thousand_webhooks_run_once_each_in_order_across_a_sigkill(make_server, mock, minter):
-    server = make_installed_server(make_server, mock, E2E_WORKSPACES, env={
+    server = install_into(make_server, mock, E2E_WORKSPACES, env={
         "UNIVERSAL_WEBHOOK_QUEUE_WORKERS": "5",
         "UNIVERSAL_WEBHOOK_QUEUE_LEASE_SECONDS": "3",
     }, name="e2e")
@@ -452,11 +474,13 @@ def test_thousand_webhooks_run_once_each_in_order_across_a_sigkill(make_server, 
         bodies.append((ws, body))
     stats_before = mock.stats()["by_operation"]
     for ws, body in bodies:
-        assert mock.emit(ws, "NEW_TIME_ENTRY", body)["deliveries"] == 1
+        assert emit(mock, ws, "NEW_TIME_ENTRY", body)["deliveries"] == 1
     # Every webhook is committed before the kill (the mock would not deliver to a dead server).
+    # (The projects' PROJECT_UPDATED webhooks come back too: the add-on registered that event.)
     wait_until(lambda: server.query(
-        "SELECT COUNT(*) AS n FROM universal_webhook_log WHERE workspace_id IN (?,?,?,?,?)",
-        E2E_WORKSPACES)[0]["n"] >= 1000, 120, 0.2, "1000 webhooks received")
+        "SELECT COUNT(*) AS n FROM universal_webhook_log WHERE workspace_id IN (?,?,?,?,?) "
+        "AND event_type = 'NEW_TIME_ENTRY'", E2E_WORKSPACES)[0]["n"] >= 1000, 120, 0.2,
+        "1000 webhooks received")
     total = sum(len(v) for v in expected.values())
 
     def executions():
@@ -497,8 +521,8 @@ def test_thousand_webhooks_run_once_each_in_order_across_a_sigkill(make_server, 
     # Per-workspace order: webhook N+1's runs start only after webhook N's have completed.
     webhooks = server.query(
         "SELECT id, workspace_id, status, processed_at, flows_matched, attempts "
-        "FROM universal_webhook_log WHERE workspace_id IN (?,?,?,?,?) ORDER BY id",
-        E2E_WORKSPACES)
+        "FROM universal_webhook_log WHERE workspace_id IN (?,?,?,?,?) "
+        "AND event_type = 'NEW_TIME_ENTRY' ORDER BY id", E2E_WORKSPACES)
     assert all(w["status"] == "processed" for w in webhooks)
     by_webhook = defaultdict(list)
     for r in rows:
@@ -541,21 +565,21 @@ def test_thousand_webhooks_run_once_each_in_order_across_a_sigkill(make_server, 
 def test_sigterm_stops_at_an_action_boundary_and_the_restart_finishes_the_run(make_server, mock,
                                                                                minter):
     ws = new_workspace()  # the mock seeds it when the add-on is installed into it
-    server = make_installed_server(make_server, mock, [ws], name="sigterm")
+    server = install_into(make_server, mock, [ws], name="sigterm")
     ui = Ui(server, user_token(minter, ws))
     project = mock.state(ws)["projects"][0]["id"]
     flow = ui.create({"name": "three slow reads", "trigger_event_type": "NEW_TIME_ENTRY",
                       "actions": [{"type": "clockify_api", "operation_id": "getProject",
                                    "parameters": {"projectId": "{{webhook.projectId}}"}}] * 3})
     before = mock.stats()["by_operation"].get("getProject", 0)
-    mock.post("/_mock/faults", {"latency_ms": 1500})
+    mock.set_faults(latency_ms=1500)
     try:
-        mock.emit(ws, "NEW_TIME_ENTRY", entry_body(ws, project_id=project, project_name="P",
-                                                   duration="PT1H", entry_id="term-1"))
+        emit(mock, ws, "NEW_TIME_ENTRY", entry_body(ws, project_id=project, project_name="P",
+                                                    duration="PT1H", entry_id="term-1"))
         wait_until(lambda: ui.executions(flow["id"]), 30, 0.05, "the run to start")
         assert server.stop() == 0
     finally:
-        mock.post("/_mock/faults", {"latency_ms": 0})
+        mock.clear_faults()
     row = server.query("SELECT status, actions_executed, result_json FROM "
                        "universal_webhook_flow_execution WHERE flow_id = ?", (flow["id"],))[0]
     actions = json.loads(row["result_json"])["actions"]

@@ -47,6 +47,12 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::vector<WebhookToken>> ListWebhookTokens(
       const std::string& workspace_id) override;
 
+  [[nodiscard]] Result<void> ReplaceWebhookRegistrations(
+      const std::string& workspace_id,
+      const std::vector<WebhookRegistration>& registrations) override;
+  [[nodiscard]] Result<std::vector<WebhookRegistration>> ListWebhookRegistrations(
+      const std::string& workspace_id) override;
+
   [[nodiscard]] Result<std::vector<AppendOutcome>> AppendWebhooks(
       std::span<const NewWebhook> batch) override;
   [[nodiscard]] Result<WebhookRecord> GetWebhook(const std::string& workspace_id,
@@ -58,6 +64,9 @@ class SqliteStore final : public Store {
                                                  int limit) override;
   [[nodiscard]] Result<WebhookStats> GetWebhookStats(const std::string& workspace_id,
                                                      TimePoint since) override;
+  [[nodiscard]] Result<std::vector<int64_t>> CountWebhooksByHour(const std::string& workspace_id,
+                                                                 TimePoint start,
+                                                                 int hours) override;  // sqlite_activity.cpp
 
   [[nodiscard]] Result<CustomSource> CreateCustomSource(const CustomSource& source) override;
   [[nodiscard]] Result<CustomSource> GetCustomSource(const std::string& workspace_id,

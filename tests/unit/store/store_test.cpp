@@ -290,6 +290,64 @@ TEST_P(StoreTest, WebhookTokensAreScopedByWorkspace) {
   EXPECT_EQ(foreign.error().kind, ErrorCode::kInvalidArgument);
 }
 
+// ---- Webhook registrations ----
+
+WebhookRegistration Registration(const std::string& event, const std::string& status,
+                                 const std::string& webhook_id = "",
+                                 const std::string& reason = "") {
+  WebhookRegistration r;
+  r.event_type = event;
+  r.status = status;
+  r.clockify_webhook_id = webhook_id;
+  r.reason = reason;
+  return r;
+}
+
+TEST_P(StoreTest, ReplaceWebhookRegistrationsKeepsTheLatestOutcomePerEvent) {
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_UPDATED", "registered", "wh-1", "created"),
+               Registration("PROJECT_UPDATED", "refused", "", "Webhook limit reached")}));
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-2", {Registration("TAG_UPDATED", "failed")}));
+
+  auto listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  // By event type.
+  EXPECT_EQ((*listed)[0].event_type, "PROJECT_UPDATED");
+  EXPECT_EQ((*listed)[0].status, "refused");
+  EXPECT_EQ((*listed)[0].reason, "Webhook limit reached");
+  EXPECT_EQ((*listed)[0].clockify_webhook_id, "");
+  EXPECT_EQ((*listed)[1].event_type, "TAG_UPDATED");
+  EXPECT_EQ((*listed)[1].clockify_webhook_id, "wh-1");
+  EXPECT_EQ((*listed)[1].workspace_id, "ws-1");
+  EXPECT_NE((*listed)[1].updated_at, TimePoint{});
+
+  // Replacing forgets what is not listed again, and only for that workspace.
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_UPDATED", "registered", "wh-2", "reused")}));
+  listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].clockify_webhook_id, "wh-2");
+  EXPECT_EQ(store_->ListWebhookRegistrations("ws-2").value().size(), 1u);
+
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-1", {}));
+  EXPECT_TRUE(store_->ListWebhookRegistrations("ws-1").value().empty());
+}
+
+TEST_P(StoreTest, ReplaceWebhookRegistrationsRefusesBadRowsAndKeepsTheOldOnes) {
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-1", {Registration("TAG_UPDATED", "failed")}));
+  auto twice = store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_DELETED", "failed"), Registration("TAG_DELETED", "refused")});
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().kind, ErrorCode::kInvalidArgument);
+  auto no_status = store_->ReplaceWebhookRegistrations("ws-1", {Registration("TAG_DELETED", "")});
+  ASSERT_FALSE(no_status);
+  EXPECT_EQ(no_status.error().field, "registrations[0]");
+  auto listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].event_type, "TAG_UPDATED");
+}
+
 // ---- Webhook log ----
 
 TEST_P(StoreTest, AppendAndGetKeepThePayloadByteForByte) {
@@ -732,6 +790,33 @@ TEST_P(WebhookListTest, StatsCountTheWindowAndMatchAnIndependentCount) {
   EXPECT_EQ(later->total, 0);
   EXPECT_TRUE(later->by_status.empty());
   EXPECT_EQ(later->last_received_at, kT0 + seconds(2999));
+}
+
+TEST_P(WebhookListTest, HourlyCountsMatchAnIndependentCountPerHour) {
+  // Rows span kT0 .. kT0 + 2999 s; buckets from 30 minutes before kT0 split them across hours,
+  // and a start a second after a row's time moves exactly that row out of its bucket.
+  for (const TimePoint start : {kT0 - seconds(1800), kT0 + seconds(1), kT0 - seconds(7200)}) {
+    for (const std::string workspace : {"ws-1", "ws-2"}) {
+      std::vector<int64_t> expected(4, 0);
+      for (const auto& w : inserted_) {
+        if (w.row.workspace_id != workspace || w.row.received_at < start) continue;
+        const auto hour = std::chrono::duration_cast<std::chrono::hours>(w.row.received_at - start);
+        if (hour.count() < 4) ++expected[static_cast<size_t>(hour.count())];
+      }
+      auto counts = store_->CountWebhooksByHour(workspace, start, 4);
+      ASSERT_TRUE(counts) << counts.error().message;
+      EXPECT_EQ(*counts, expected) << workspace << " from " << FormatTimestamp(start);
+    }
+  }
+  auto none = store_->CountWebhooksByHour("ws-3", kT0, 24);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, std::vector<int64_t>(24, 0));
+  for (const int hours : {0, 169}) {
+    auto bad = store_->CountWebhooksByHour("ws-1", kT0, hours);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().kind, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(bad.error().field, "hours");
+  }
 }
 
 TEST_P(StoreTest, StatsOrderEventTypesByCountThenName) {
