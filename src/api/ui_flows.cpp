@@ -15,6 +15,13 @@ namespace {
 
 using nlohmann::json;
 
+// Blocking: the flow as the API shows it, with its latest run.
+Result<json> WithLastExecution(AppContext& ctx, const store::Flow& flow) {
+  auto last = ctx.store->ListFlowExecutions(flow.workspace_id, flow.id, std::nullopt, 1);
+  if (!last) return Fail(last.error());
+  return flows::FlowToJson(flow, last->items.empty() ? nullptr : &last->items.front());
+}
+
 // 403 when the body names another workspace.
 Result<void> BodyWorkspace(const Caller& caller, const json& body) {
   if (auto ws = body.find("workspace_id"); ws != body.end() && ws->is_string()) {
@@ -28,15 +35,19 @@ asio::awaitable<http::Response> ListFlows(AppContext& ctx, http::Request& req) {
   if (!caller) co_return ErrorResponse(req, caller.error());
   auto page = ReadPageParams(req);
   if (!page) co_return ErrorResponse(req, page.error());
-  auto flows = co_await Offload(ctx, [&] {
-    return ctx.store->ListFlows(caller->workspace_id, page->before_id, page->limit);
+  auto listed = co_await Offload(ctx, [&]() -> Result<json> {
+    auto flows = ctx.store->ListFlows(caller->workspace_id, page->before_id, page->limit);
+    if (!flows) return Fail(flows.error());
+    json items = json::array();
+    for (const auto& f : flows->items) {
+      auto shown = WithLastExecution(ctx, f);
+      if (!shown) return Fail(shown.error());
+      items.push_back(std::move(*shown));
+    }
+    return json{{"items", std::move(items)}, {"next_cursor", NextCursor(flows->next_before_id)}};
   });
-  if (!flows) co_return ErrorResponse(req, flows.error());
-  json items = json::array();
-  for (const auto& f : flows->items) items.push_back(flows::FlowToJson(f));
-  co_return http::Response::Json(
-      200,
-      Dump(json{{"items", std::move(items)}, {"next_cursor", NextCursor(flows->next_before_id)}}));
+  if (!listed) co_return ErrorResponse(req, listed.error());
+  co_return http::Response::Json(200, Dump(*listed));
 }
 
 asio::awaitable<http::Response> CreateFlow(AppContext& ctx, http::Request& req) {
@@ -64,9 +75,13 @@ asio::awaitable<http::Response> GetFlow(AppContext& ctx, http::Request& req) {
   if (!caller) co_return ErrorResponse(req, caller.error());
   auto id = PathId(req, "flow");
   if (!id) co_return ErrorResponse(req, id.error());
-  auto flow = co_await Offload(ctx, [&] { return ctx.store->GetFlow(caller->workspace_id, *id); });
+  auto flow = co_await Offload(ctx, [&]() -> Result<json> {
+    auto stored = ctx.store->GetFlow(caller->workspace_id, *id);
+    if (!stored) return Fail(stored.error());
+    return WithLastExecution(ctx, *stored);
+  });
   if (!flow) co_return ErrorResponse(req, flow.error());
-  co_return http::Response::Json(200, Dump(flows::FlowToJson(*flow)));
+  co_return http::Response::Json(200, Dump(*flow));
 }
 
 asio::awaitable<http::Response> UpdateFlow(AppContext& ctx, http::Request& req) {
@@ -176,11 +191,18 @@ asio::awaitable<http::Response> TestFlow(AppContext& ctx, http::Request& req) {
   if (!test->second) {
     if (auto ok = RequireWrite(*caller); !ok) co_return ErrorResponse(req, ok.error());
   }
-  auto outcome = co_await Offload(ctx, [&]() -> Result<json> {
+  auto run = [&]() -> Result<json> {
     auto flow = ctx.store->GetFlow(caller->workspace_id, *id);
     if (!flow) return Fail(flow.error());
     return ctx.flow_executor->Test(*flow, test->first, test->second);
-  });
+  };
+  Result<json> outcome;
+  if (test->second) {
+    outcome = co_await Offload(ctx, run);
+  } else {
+    // A real run calls Clockify: on the upstream pool, like the explorer's calls.
+    outcome = co_await OffloadUpstream(ctx, run);
+  }
   if (!outcome) co_return ErrorResponse(req, outcome.error());
   co_return http::Response::Json(200, Dump(*outcome));
 }
@@ -191,8 +213,9 @@ asio::awaitable<http::Response> ReplayWebhook(AppContext& ctx, http::Request& re
   if (auto ok = RequireWrite(*caller); !ok) co_return ErrorResponse(req, ok.error());
   auto id = PathId(req, "webhook");
   if (!id) co_return ErrorResponse(req, id.error());
-  auto executions =
-      co_await Offload(ctx, [&] { return ctx.flow_executor->Replay(caller->workspace_id, *id); });
+  // Replays call Clockify: on the upstream pool.
+  auto executions = co_await OffloadUpstream(
+      ctx, [&] { return ctx.flow_executor->Replay(caller->workspace_id, *id); });
   if (!executions) co_return ErrorResponse(req, executions.error());
   json items = json::array();
   for (const auto& e : *executions) items.push_back(flows::ExecutionToJson(e));

@@ -253,6 +253,7 @@ Result<void> FlowExecutor::Run(const CompiledFlow& flow, const Workspace& ws, Ru
     }
     json record = {
         {"index", i}, {"type", a.TypeName()}, {"label", a.Label()}, {"method", a.method}};
+    if (a.type == CompiledAction::Type::kClockifyApi) record["operation_id"] = a.operation_id;
     if (i < state.records.size()) {
       // Recorded "running": it was being sent when the process stopped.
       if (!a.Idempotent()) {

@@ -19,8 +19,8 @@ std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 }  // namespace
 
-json FlowToJson(const store::Flow& f) {
-  return json{{"id", f.id},
+json FlowToJson(const store::Flow& f, const store::FlowExecution* last) {
+  json out = {{"id", f.id},
               {"workspace_id", f.workspace_id},
               {"name", f.name},
               {"description", f.description},
@@ -32,12 +32,19 @@ json FlowToJson(const store::Flow& f) {
               {"actions", ParseOr(f.actions_json, json::array())},
               {"created_at", FormatTimestamp(f.created_at)},
               {"updated_at", FormatTimestamp(f.updated_at)}};
+  out["last_execution"] = last ? json{{"id", last->id},
+                                      {"status", last->status},
+                                      {"started_at", FormatTimestamp(last->started_at)}}
+                               : json();
+  return out;
 }
 
 json ExecutionToJson(const store::FlowExecution& e) {
   const json result = ParseOr(e.result_json, json::object());
+  const json snapshot = ParseOr(e.flow_json, json::object());
   json out = {{"id", e.id},
               {"flow_id", e.flow_id},
+              {"flow_name", snapshot.is_object() ? snapshot.value("name", json()) : json()},
               {"webhook_id", e.webhook_log_id ? json(*e.webhook_log_id) : json()},
               {"status", e.status},
               {"trigger", e.trigger},

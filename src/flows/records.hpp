@@ -8,11 +8,15 @@
 namespace uwh::flows {
 
 // {"id","workspace_id","name","description","enabled","paused_reason","trigger_source",
-//  "trigger_event_type","conditions","actions","created_at","updated_at"}
-[[nodiscard]] nlohmann::json FlowToJson(const store::Flow& flow);
+//  "trigger_event_type","conditions","actions","created_at","updated_at","last_execution"}
+// (last_execution: {"id","status","started_at"} of `last`, or null).
+[[nodiscard]] nlohmann::json FlowToJson(const store::Flow& flow,
+                                        const store::FlowExecution* last = nullptr);
 
-// {"id","flow_id","webhook_id","status","trigger","replay_of","entity_id","actions_executed",
-//  "error_message","started_at","completed_at","actions":[per-action records]}
+// {"id","flow_id","flow_name","webhook_id","status","trigger","replay_of","entity_id",
+//  "actions_executed","error_message","started_at","completed_at","actions":[per-action records:
+//  {"index","type","label","operation_id"?,"method","status","request","status_code",
+//  "latency_ms","attempts","result","error"?,"started_at","completed_at"}]}
 [[nodiscard]] nlohmann::json ExecutionToJson(const store::FlowExecution& execution);
 
 // The stored flow's definition (the base of an update).

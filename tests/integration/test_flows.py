@@ -212,12 +212,15 @@ def test_seed_example_archives_the_project_for_two_hours_and_not_for_half_an_hou
     assert len(executions) == 1
     e = executions[0]
     assert e["webhook_id"] == long_row["id"] and e["status"] == "success"
+    assert e["flow_name"] == SEED_FLOW["name"] and e["actions"][0]["operation_id"] == "updateProject"
     assert e["actions"][0]["status_code"] == 200
     assert e["actions"][0]["request"]["method"] == "PUT"
     assert e["actions"][0]["request"]["url"].endswith(
         f"/v1/workspaces/{WS_MAIN}/projects/{long_project['id']}")
     assert e["actions"][0]["result"]["archived"] is True
 
+    last = ui.ok("GET", f"/ui/flows/{flow['id']}")["last_execution"]
+    assert (last["id"], last["status"]) == (e["id"], "success")
     state = {p["id"]: p for p in mock.state(WS_MAIN)["projects"]}
     assert state[long_project["id"]]["archived"] is True
     assert state[short_project["id"]]["archived"] is False
