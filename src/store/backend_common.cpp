@@ -132,6 +132,16 @@ Result<void> CheckBatch(std::span<const NewWebhook> batch) {
   return {};
 }
 
+WebhookPage PageOf(std::vector<WebhookRecord> rows, int limit) {
+  WebhookPage page;
+  page.items = std::move(rows);
+  if (page.items.size() > static_cast<size_t>(limit)) {
+    page.items.pop_back();
+    page.next_before_id = page.items.back().id;
+  }
+  return page;
+}
+
 void WebhookStatsBuilder::Add(const std::string& status, const std::string& event_type,
                               const std::string& source, int64_t count) {
   by_status_[status] += count;

@@ -66,6 +66,10 @@ inline Error CustomSourceConflict(const std::string& source) {
                      "custom source '" + source + "' already exists", "source");
 }
 
+// A page of the list from the rows read, which were asked for one more than `limit`: that one,
+// when present, is dropped and says that another page follows.
+WebhookPage PageOf(std::vector<WebhookRecord> rows, int limit);
+
 // Sums the grouped (status, event type, source) counts of the dashboard into WebhookStats.
 class WebhookStatsBuilder {
  public:

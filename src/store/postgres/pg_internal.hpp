@@ -35,6 +35,14 @@ std::string_view SqlState(const PGresult* result);
 // methods are those of the SQLite statement, so the binders of sql_statements.hpp serve both.
 class Params {
  public:
+  Params() = default;
+  // A copy would point at the original's copied strings; a move keeps them (a deque's elements
+  // do not move).
+  Params(const Params&) = delete;
+  Params& operator=(const Params&) = delete;
+  Params(Params&&) = default;
+  Params& operator=(Params&&) = default;
+
   // Binds without a copy: `value` must stay alive and unchanged until the statement ran.
   void TextNoCopy(int k, std::string_view value);
   void Text(int k, std::string value);  // copies

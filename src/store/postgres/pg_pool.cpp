@@ -63,4 +63,10 @@ int ConnectionPool::OpenConnections() const {
   return open_;
 }
 
+Result<PgResult> Run(ConnectionPool& pool, bool read, std::string_view sql, const Params& params,
+                     std::string_view what) {
+  auto run = [&](Connection& c) { return c.Run(sql, params, what); };
+  return read ? ReadWithConnection(pool, run) : WithConnection(pool, run);
+}
+
 }  // namespace uwh::store::pg

@@ -88,4 +88,31 @@ auto ReadWithConnection(ConnectionPool& pool, F&& fn)
   }
 }
 
+// One statement on a pooled connection (a read as ReadWithConnection, a write as WithConnection).
+[[nodiscard]] Result<PgResult> Run(ConnectionPool& pool, bool read, std::string_view sql,
+                                   const Params& params, std::string_view what);
+
+// A read of at most one row: `read(Row)`, or the error `missing` when there is none.
+template <typename T, typename Read>
+Result<T> ReadOne(ConnectionPool& pool, std::string_view sql, const Params& params,
+                  std::string_view what, const Error& missing, Read read) {
+  auto r = Run(pool, /*read=*/true, sql, params, what);
+  if (!r) return Fail(r.error());
+  if (PQntuples(r->get()) == 0) return Fail(missing);
+  return read(Row(r->get(), 0));
+}
+
+// Every row of a read, each through `read(Row)`.
+template <typename T, typename Read>
+Result<std::vector<T>> ReadAll(ConnectionPool& pool, std::string_view sql, const Params& params,
+                               std::string_view what, Read read) {
+  auto r = Run(pool, /*read=*/true, sql, params, what);
+  if (!r) return Fail(r.error());
+  std::vector<T> out;
+  const int n = PQntuples(r->get());
+  out.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) out.push_back(read(Row(r->get(), i)));
+  return out;
+}
+
 }  // namespace uwh::store::pg

@@ -71,26 +71,28 @@ Result<Row> OneRow(const PgResult& r, std::string_view what) {
   return Row(r.get(), 0);
 }
 
-template <typename T, typename Read>
-std::vector<T> AllRows(const PgResult& r, Read read) {
-  std::vector<T> out;
-  const int n = PQntuples(r.get());
-  out.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) out.push_back(read(Row(r.get(), i)));
-  return out;
-}
-
-// Runs an UPDATE of one installation: kNotFound when no row matched.
-Result<void> UpdateInstallation(Connection& c, std::string_view sql,
-                                const std::string& workspace_id, const std::string& value) {
+Params Workspace(const std::string& workspace_id) {
   Params p;
   p.TextNoCopy(1, workspace_id);
+  return p;
+}
+
+// A write that must change a row: `missing` when it changed none.
+Result<void> ChangeOne(pg::ConnectionPool& pool, std::string_view sql, const Params& params,
+                       std::string_view what, const Error& missing) {
+  auto r = pg::Run(pool, /*read=*/false, sql, params, what);
+  if (!r) return Fail(r.error());
+  if (pg::ChangedRows(r->get()) == 0) return Fail(missing);
+  return {};
+}
+
+// An UPDATE of one installation ($1 workspace, $2 value, $3 now).
+Result<void> UpdateInstallation(pg::ConnectionPool& pool, std::string_view sql,
+                                const std::string& workspace_id, const std::string& value) {
+  Params p = Workspace(workspace_id);
   p.TextNoCopy(2, value);
   p.Time(3, std::chrono::system_clock::now());
-  auto r = c.Run(sql, p, "cannot update the installation");
-  if (!r) return Fail(r.error());
-  if (pg::ChangedRows(r->get()) == 0) return Fail(InstallationNotFound());
-  return {};
+  return ChangeOne(pool, sql, p, "cannot update the installation", InstallationNotFound());
 }
 
 }  // namespace
@@ -192,11 +194,9 @@ Result<int> PostgresStore::Migrate() {
 }
 
 Result<bool> PostgresStore::Ping() {
-  return pg::ReadWithConnection(*pool_, [](Connection& c) -> Result<bool> {
-    auto r = c.Run(kPing, "ping");
-    if (!r) return Fail(r.error());
-    return true;
-  });
+  auto r = pg::Run(*pool_, /*read=*/true, kPing, Params{}, "ping");
+  if (!r) return Fail(r.error());
+  return true;
 }
 
 // ---- Installations ----
@@ -208,64 +208,47 @@ Result<Installation> PostgresStore::UpsertInstallation(const Installation& in) {
   Installation row = in;
   row.installed_at = NowIfUnset(in.installed_at);
   row.updated_at = NowIfUnset(in.updated_at);
-  return pg::WithConnection(*pool_, [&](Connection& c) -> Result<Installation> {
-    Params p;
-    BindUpsertInstallation(p, row, settings, *status);
-    auto r = c.Run(kUpsertInstallation, p, "cannot store the installation");
-    if (!r) return Fail(r.error());
-    auto stored = OneRow(*r, "cannot store the installation");
-    if (!stored) return Fail(stored.error());
-    return ReadInstallation(*stored);
-  });
+  Params p;
+  BindUpsertInstallation(p, row, settings, *status);
+  auto r = pg::Run(*pool_, /*read=*/false, kUpsertInstallation, p, "cannot store the installation");
+  if (!r) return Fail(r.error());
+  auto stored = OneRow(*r, "cannot store the installation");
+  if (!stored) return Fail(stored.error());
+  return ReadInstallation(*stored);
 }
 
 Result<Installation> PostgresStore::GetInstallation(const std::string& workspace_id) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<Installation> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    auto r = c.Run(kGetInstallation, p, "cannot read the installation");
-    if (!r) return Fail(r.error());
-    if (PQntuples(r->get()) == 0) return Fail(InstallationNotFound());
-    return ReadInstallation(Row(r->get(), 0));
-  });
+  return pg::ReadOne<Installation>(*pool_, kGetInstallation, Workspace(workspace_id),
+                                   "cannot read the installation", InstallationNotFound(),
+                                   ReadInstallation<Row>);
 }
 
 Result<std::vector<Installation>> PostgresStore::ListActiveInstallations() {
-  return pg::ReadWithConnection(*pool_, [](Connection& c) -> Result<std::vector<Installation>> {
-    auto r = c.Run(kListActiveInstallations, "cannot list installations");
-    if (!r) return Fail(r.error());
-    return AllRows<Installation>(*r, [](const Row& row) { return ReadInstallation(row); });
-  });
+  return pg::ReadAll<Installation>(*pool_, kListActiveInstallations, Params{},
+                                   "cannot list installations", ReadInstallation<Row>);
 }
 
 Result<void> PostgresStore::DeactivateInstallation(const std::string& workspace_id) {
-  return pg::WithConnection(*pool_, [&](Connection& c) -> Result<void> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    p.Time(2, std::chrono::system_clock::now());
-    auto r = c.Run(kDeactivateAndDropTokens, p, "cannot deactivate");
-    if (!r) return Fail(r.error());
-    auto count = OneRow(*r, "cannot deactivate");
-    if (!count) return Fail(count.error());
-    if (count->ColumnInt(0) == 0) return Fail(InstallationNotFound());
-    return {};
-  });
+  Params p = Workspace(workspace_id);
+  p.Time(2, std::chrono::system_clock::now());
+  auto r = pg::Run(*pool_, /*read=*/false, kDeactivateAndDropTokens, p, "cannot deactivate");
+  if (!r) return Fail(r.error());
+  auto count = OneRow(*r, "cannot deactivate");
+  if (!count) return Fail(count.error());
+  if (count->ColumnInt(0) == 0) return Fail(InstallationNotFound());
+  return {};
 }
 
 Result<void> PostgresStore::UpdateSettings(const std::string& workspace_id,
                                            const std::string& settings_json) {
-  const std::string value = settings_json.empty() ? std::string("{}") : settings_json;
-  return pg::WithConnection(*pool_, [&](Connection& c) {
-    return UpdateInstallation(c, kUpdateSettings, workspace_id, value);
-  });
+  return UpdateInstallation(*pool_, kUpdateSettings, workspace_id,
+                            settings_json.empty() ? std::string("{}") : settings_json);
 }
 
 Result<void> PostgresStore::UpdateStatus(const std::string& workspace_id,
                                          const std::string& status) {
   if (auto ok = CheckStatus(status); !ok) return ok;
-  return pg::WithConnection(*pool_, [&](Connection& c) {
-    return UpdateInstallation(c, kUpdateStatus, workspace_id, status);
-  });
+  return UpdateInstallation(*pool_, kUpdateStatus, workspace_id, status);
 }
 
 // ---- Webhook tokens ----
@@ -301,134 +284,92 @@ Result<void> PostgresStore::ReplaceWebhookTokens(const std::string& workspace_id
 }
 
 Result<WebhookToken> PostgresStore::FindWebhookToken(const std::string& token_hash) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<WebhookToken> {
-    Params p;
-    p.TextNoCopy(1, token_hash);
-    auto r = c.Run(kFindToken, p, "cannot read webhook tokens");
-    if (!r) return Fail(r.error());
-    if (PQntuples(r->get()) == 0) return Fail(NotFound("unknown webhook token"));
-    return ReadToken(Row(r->get(), 0));
-  });
+  Params p;
+  p.TextNoCopy(1, token_hash);
+  return pg::ReadOne<WebhookToken>(*pool_, kFindToken, p, "cannot read webhook tokens",
+                                   NotFound("unknown webhook token"), ReadToken<Row>);
 }
 
 Result<std::vector<WebhookToken>> PostgresStore::ListWebhookTokens(
     const std::string& workspace_id) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<std::vector<WebhookToken>> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    auto r = c.Run(kListTokens, p, "cannot list webhook tokens");
-    if (!r) return Fail(r.error());
-    return AllRows<WebhookToken>(*r, [](const Row& row) { return ReadToken(row); });
-  });
+  return pg::ReadAll<WebhookToken>(*pool_, kListTokens, Workspace(workspace_id),
+                                   "cannot list webhook tokens", ReadToken<Row>);
 }
 
 // ---- Custom sources ----
 
 Result<CustomSource> PostgresStore::CreateCustomSource(const CustomSource& source) {
   if (auto ok = CheckCustomSource(source); !ok) return Fail(ok.error());
-  return pg::WithConnection(*pool_, [&](Connection& c) -> Result<CustomSource> {
-    Params p;
-    BindInsertCustomSource(p, source, NowIfUnset(source.created_at));
-    auto r = c.Run(kInsertCustomSource, p, "cannot store the custom source");
-    if (!r) {
-      if (r.error().kind == ErrorCode::kConflict) return Fail(CustomSourceConflict(source.source));
-      return Fail(r.error());
-    }
-    auto row = OneRow(*r, "cannot store the custom source");
-    if (!row) return Fail(row.error());
-    return ReadCustomSource(*row);
-  });
+  Params p;
+  BindInsertCustomSource(p, source, NowIfUnset(source.created_at));
+  auto r = pg::Run(*pool_, /*read=*/false, kInsertCustomSource, p, "cannot store the custom source");
+  if (!r) {
+    if (r.error().kind == ErrorCode::kConflict) return Fail(CustomSourceConflict(source.source));
+    return Fail(r.error());
+  }
+  auto row = OneRow(*r, "cannot store the custom source");
+  if (!row) return Fail(row.error());
+  return ReadCustomSource(*row);
 }
 
 Result<CustomSource> PostgresStore::GetCustomSource(const std::string& workspace_id,
                                                     const std::string& source) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<CustomSource> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    p.TextNoCopy(2, source);
-    auto r = c.Run(kGetCustomSource, p, "cannot read the custom source");
-    if (!r) return Fail(r.error());
-    if (PQntuples(r->get()) == 0) return Fail(CustomSourceNotFound(source));
-    return ReadCustomSource(Row(r->get(), 0));
-  });
+  Params p = Workspace(workspace_id);
+  p.TextNoCopy(2, source);
+  return pg::ReadOne<CustomSource>(*pool_, kGetCustomSource, p, "cannot read the custom source",
+                                   CustomSourceNotFound(source), ReadCustomSource<Row>);
 }
 
 Result<std::vector<CustomSource>> PostgresStore::ListCustomSources(
     const std::string& workspace_id) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<std::vector<CustomSource>> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    auto r = c.Run(kListCustomSources, p, "cannot list custom sources");
-    if (!r) return Fail(r.error());
-    return AllRows<CustomSource>(*r, [](const Row& row) { return ReadCustomSource(row); });
-  });
+  return pg::ReadAll<CustomSource>(*pool_, kListCustomSources, Workspace(workspace_id),
+                                   "cannot list custom sources", ReadCustomSource<Row>);
 }
 
 Result<void> PostgresStore::DeleteCustomSource(const std::string& workspace_id,
                                                const std::string& source) {
-  return pg::WithConnection(*pool_, [&](Connection& c) -> Result<void> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    p.TextNoCopy(2, source);
-    auto r = c.Run(kDeleteCustomSource, p, "cannot delete the custom source");
-    if (!r) return Fail(r.error());
-    if (pg::ChangedRows(r->get()) == 0) return Fail(CustomSourceNotFound(source));
-    return {};
-  });
+  Params p = Workspace(workspace_id);
+  p.TextNoCopy(2, source);
+  return ChangeOne(*pool_, kDeleteCustomSource, p, "cannot delete the custom source",
+                   CustomSourceNotFound(source));
 }
 
 // ---- Bootstrap state ----
 
 Result<void> PostgresStore::EnsureBootstrapState(const std::string& workspace_id) {
-  return pg::WithConnection(*pool_, [&](Connection& c) -> Result<void> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    auto r = c.Run(kEnsureBootstrapState, p, "cannot create bootstrap state");
-    if (!r) return Fail(r.error());
-    return {};
-  });
+  auto r = pg::Run(*pool_, /*read=*/false, kEnsureBootstrapState, Workspace(workspace_id),
+                   "cannot create bootstrap state");
+  if (!r) return Fail(r.error());
+  return {};
 }
 
 Result<BootstrapState> PostgresStore::GetBootstrapState(const std::string& workspace_id) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<BootstrapState> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    auto r = c.Run(kGetBootstrapState, p, "cannot read the bootstrap state");
-    if (!r) return Fail(r.error());
-    if (PQntuples(r->get()) == 0) return Fail(NotFound("no bootstrap state"));
-    return ReadBootstrapState(Row(r->get(), 0));
-  });
+  return pg::ReadOne<BootstrapState>(*pool_, kGetBootstrapState, Workspace(workspace_id),
+                                     "cannot read the bootstrap state",
+                                     NotFound("no bootstrap state"), ReadBootstrapState<Row>);
 }
 
 // ---- Shared API pace ----
 
 Result<std::chrono::nanoseconds> PostgresStore::Reserve(const std::string& workspace_id,
                                                         std::chrono::nanoseconds interval) {
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(interval).count();
-  return pg::WithConnection(*pool_, [&](Connection& c) -> Result<std::chrono::nanoseconds> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    p.Int(2, micros);
-    auto r = c.Run(kReservePace, p, "cannot reserve an API slot");
-    if (!r) return Fail(r.error());
-    auto row = OneRow(*r, "cannot reserve an API slot");
-    if (!row) return Fail(row.error());
-    return std::chrono::nanoseconds(
-        std::chrono::microseconds(std::max<int64_t>(row->ColumnInt(0), 0)));
-  });
+  Params p = Workspace(workspace_id);
+  p.Int(2, std::chrono::duration_cast<std::chrono::microseconds>(interval).count());
+  auto r = pg::Run(*pool_, /*read=*/false, kReservePace, p, "cannot reserve an API slot");
+  if (!r) return Fail(r.error());
+  auto row = OneRow(*r, "cannot reserve an API slot");
+  if (!row) return Fail(row.error());
+  return std::chrono::nanoseconds(
+      std::chrono::microseconds(std::max<int64_t>(row->ColumnInt(0), 0)));
 }
 
 Result<void> PostgresStore::Delay(const std::string& workspace_id,
                                   std::chrono::nanoseconds delay) {
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
-  return pg::WithConnection(*pool_, [&](Connection& c) -> Result<void> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    p.Int(2, micros);
-    auto r = c.Run(kDelayPace, p, "cannot delay API slots");
-    if (!r) return Fail(r.error());
-    return {};
-  });
+  Params p = Workspace(workspace_id);
+  p.Int(2, std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
+  auto r = pg::Run(*pool_, /*read=*/false, kDelayPace, p, "cannot delay API slots");
+  if (!r) return Fail(r.error());
+  return {};
 }
 
 }  // namespace uwh::store

@@ -25,11 +25,13 @@ namespace {
 // One row of a batch: the earliest row of the workspace with its key inside the window (earlier
 // rows of this transaction included), or else the row inserted now. $1–$10 as kInsertWebhook
 // (BindNewWebhook), $11 the start of the window (NULL: any age). The casts give every placeholder
-// its type (INSERT … SELECT leaves them open).
+// its type (INSERT … SELECT leaves them open). "id + 0": ordered by the primary key, the planner
+// would walk the whole log looking for a key that is new (nearly every key is); this way it looks
+// the key up in its index and sorts the few rows found.
 constexpr std::string_view kAppendWebhook =
     "WITH dup AS (SELECT id FROM universal_webhook_log "
     "WHERE workspace_id = $1::text AND dedup_key = $9::text "
-    "AND ($11::timestamptz IS NULL OR received_at >= $11::timestamptz) ORDER BY id LIMIT 1), "
+    "AND ($11::timestamptz IS NULL OR received_at >= $11::timestamptz) ORDER BY id + 0 LIMIT 1), "
     "ins AS (INSERT INTO universal_webhook_log (" UWH_WEBHOOK_INSERT_COLUMNS ") "
     "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, "
     "$9::text, $10::timestamptz WHERE NOT EXISTS (SELECT 1 FROM dup) RETURNING id) "
@@ -177,48 +179,31 @@ Result<std::vector<AppendOutcome>> PostgresStore::AppendWebhooks(
 }
 
 Result<WebhookRecord> PostgresStore::GetWebhook(const std::string& workspace_id, int64_t id) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<WebhookRecord> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    p.Int(2, id);
-    auto r = c.Run(kGetWebhook, p, "cannot read the webhook");
-    if (!r) return Fail(r.error());
-    if (PQntuples(r->get()) == 0) return Fail(NotFound("webhook not found"));
-    return ReadWebhook(Row(r->get(), 0));
-  });
+  Params p;
+  p.TextNoCopy(1, workspace_id);
+  p.Int(2, id);
+  return pg::ReadOne<WebhookRecord>(*pool_, kGetWebhook, p, "cannot read the webhook",
+                                    NotFound("webhook not found"), ReadWebhook<Row>);
 }
 
 Result<int64_t> PostgresStore::CountWebhooks(const std::string& workspace_id) {
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<int64_t> {
-    Params p;
-    p.TextNoCopy(1, workspace_id);
-    auto r = c.Run(kCountWebhooks, p, "cannot count webhooks");
-    if (!r) return Fail(r.error());
-    return Row(r->get(), 0).ColumnInt(0);
-  });
+  Params p;
+  p.TextNoCopy(1, workspace_id);
+  return pg::ReadOne<int64_t>(*pool_, kCountWebhooks, p, "cannot count webhooks",
+                              NotFound("no count"), [](const Row& row) { return row.ColumnInt(0); });
 }
 
 Result<WebhookPage> PostgresStore::ListWebhooks(const std::string& workspace_id,
                                                 const WebhookFilter& filter,
                                                 std::optional<int64_t> before_id, int limit) {
   if (auto ok = CheckListLimit(limit); !ok) return Fail(ok.error());
-  const std::string sql = ListWebhooksSql(filter);
-  return pg::ReadWithConnection(*pool_, [&](Connection& c) -> Result<WebhookPage> {
-    Params p;
-    BindListWebhooks(p, workspace_id, filter,
-                     before_id.value_or(std::numeric_limits<int64_t>::max()), limit);
-    auto r = c.Run(sql, p, "cannot list webhooks");
-    if (!r) return Fail(r.error());
-    WebhookPage page;
-    const int n = PQntuples(r->get());
-    page.items.reserve(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) page.items.push_back(ReadListedWebhook(Row(r->get(), i)));
-    if (page.items.size() > static_cast<size_t>(limit)) {
-      page.items.pop_back();
-      page.next_before_id = page.items.back().id;
-    }
-    return page;
-  });
+  Params p;
+  BindListWebhooks(p, workspace_id, filter,
+                   before_id.value_or(std::numeric_limits<int64_t>::max()), limit);
+  auto items = pg::ReadAll<WebhookRecord>(*pool_, ListWebhooksSql(filter), p,
+                                          "cannot list webhooks", ReadListedWebhook<Row>);
+  if (!items) return Fail(items.error());
+  return PageOf(std::move(*items), limit);
 }
 
 Result<WebhookStats> PostgresStore::GetWebhookStats(const std::string& workspace_id,

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -419,16 +420,12 @@ Result<WebhookPage> SqliteStore::ListWebhooks(const std::string& workspace_id,
   BindListWebhooks(s, workspace_id, filter,
                    before_id.value_or(std::numeric_limits<int64_t>::max()), limit);
 
-  WebhookPage page;
-  page.items.reserve(static_cast<size_t>(limit) + 1);
+  std::vector<WebhookRecord> rows;
+  rows.reserve(static_cast<size_t>(limit) + 1);
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) page.items.push_back(ReadListedWebhook(s));
+  while ((rc = s.Step()) == SQLITE_ROW) rows.push_back(ReadListedWebhook(s));
   if (rc != SQLITE_DONE) return tl::unexpected(s.Failure("cannot list webhooks"));
-  if (page.items.size() > static_cast<size_t>(limit)) {
-    page.items.pop_back();
-    page.next_before_id = page.items.back().id;
-  }
-  return page;
+  return PageOf(std::move(rows), limit);
 }
 
 Result<WebhookStats> SqliteStore::GetWebhookStats(const std::string& workspace_id,
