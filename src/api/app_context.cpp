@@ -142,6 +142,8 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiCustomSourceRoutes(router, ctx);
   RegisterUiExplorerRoutes(router, ctx);
   RegisterUiExplorerExecuteRoutes(router, ctx);
+  RegisterUiJsonPathRoutes(router, ctx);
+  RegisterUiPageRoutes(router, ctx);
 }
 
 }  // namespace uwh::api

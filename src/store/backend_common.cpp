@@ -121,6 +121,11 @@ Result<void> CheckListLimit(int limit) {
   return {};
 }
 
+Result<void> CheckHourCount(int hours) {
+  if (hours < 1 || hours > 168) return Invalid("hours must be between 1 and 168", "hours");
+  return {};
+}
+
 Result<void> CheckBatch(std::span<const NewWebhook> batch) {
   for (size_t i = 0; i < batch.size(); ++i) {
     if (auto ok = CheckStorable(batch[i]); !ok) {

@@ -55,6 +55,7 @@ Error CustomSourceNotFound(const std::string& source);
                                               const std::vector<WebhookToken>& tokens);
 [[nodiscard]] Result<void> CheckCustomSource(const CustomSource& source);
 [[nodiscard]] Result<void> CheckListLimit(int limit);
+[[nodiscard]] Result<void> CheckHourCount(int hours);  // CountWebhooksByHour: 1–168
 // Every row of the batch (CheckStorable), naming the row: "batch[3].payload".
 [[nodiscard]] Result<void> CheckBatch(std::span<const NewWebhook> batch);
 

@@ -212,6 +212,11 @@ constexpr std::string_view kWebhookListSelect =
 constexpr std::string_view kWebhookCountsSince =
     "SELECT status, event_type, source, COUNT(*) FROM universal_webhook_log "
     "WHERE workspace_id = $1 AND received_at >= $2 GROUP BY status, event_type, source";
+// The dashboard's chart: one range count per hour ($1 workspace, $2 from, $3 to), each a range
+// scan of the (workspace_id, received_at) index; no date functions, whose names differ.
+constexpr std::string_view kCountWebhooksBetween =
+    "SELECT COUNT(*) FROM universal_webhook_log "
+    "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3";
 constexpr std::string_view kLastWebhookAt =
     "SELECT MAX(received_at) FROM universal_webhook_log WHERE workspace_id = $1";
 

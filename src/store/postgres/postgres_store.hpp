@@ -4,7 +4,8 @@
 // (sql_statements.hpp), its own migrations (migrations/postgres/, version for version the
 // SQLite ones), group commit in one pipelined transaction, and de-duplication that holds across
 // instances. It also keeps the API pace the instances share. Thread-safe. libpq stays inside
-// postgres/*.cpp and pg_internal.hpp.
+// postgres/*.cpp and pg_internal.hpp. Each area of the store has its own source file
+// (postgres_<area>.cpp, sharing pg_internal.hpp and pg_pool.hpp), as in the SQLite backend.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -69,6 +70,8 @@ class PostgresStore final : public Store, public SharedPace {
                                                  int limit) override;
   [[nodiscard]] Result<WebhookStats> GetWebhookStats(const std::string& workspace_id,
                                                      TimePoint since) override;
+  [[nodiscard]] Result<std::vector<int64_t>> CountWebhooksByHour(
+      const std::string& workspace_id, TimePoint start, int hours) override;  // _activity.cpp
 
   [[nodiscard]] Result<CustomSource> CreateCustomSource(const CustomSource& source) override;
   [[nodiscard]] Result<CustomSource> GetCustomSource(const std::string& workspace_id,
