@@ -5,7 +5,8 @@
 // text: SQLite stores that text, PostgreSQL reads it into TIMESTAMPTZ.
 //
 // Readers and binders are templates over the backend's statement type, which provides
-//   reading: ColumnText(i), ColumnInt(i) (also booleans, as 0/1), ColumnTime(i)
+//   reading: ColumnText(i), ColumnInt(i) (also booleans, as 0/1), ColumnTime(i),
+//            ColumnOptionalTime(i)
 //   binding: TextNoCopy(k, s), TextOrNull(k, s) (empty is NULL), Time(k, t), Int(k, n)
 // Internal to the store backends.
 #include <array>
@@ -64,7 +65,8 @@ constexpr std::string_view kUpdateStatus =
     "UPDATE universal_webhook_installation SET status = $2, updated_at = $3 "
     "WHERE workspace_id = $1";
 
-// kUpsertInstallation's placeholders. `settings` and `status` are the checked values.
+// kUpsertInstallation's placeholders. `settings` and `status` are the checked values; `in`'s
+// times are bound as they are (set them first: NowIfUnset).
 template <typename Statement>
 void BindUpsertInstallation(Statement& s, const Installation& in, const std::string& settings,
                             const std::string& status) {
@@ -150,6 +152,7 @@ WebhookToken ReadToken(const Row& s) {
 
 // ---- Webhook log ----
 
+// Also the column list of PostgreSQL's append statement (postgres_webhook_log.cpp).
 #define UWH_WEBHOOK_INSERT_COLUMNS                                                         \
   "workspace_id, event_type, source, custom_source, payload_json, headers_json, "          \
   "content_type, status, dedup_key, received_at"
