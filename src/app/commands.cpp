@@ -52,11 +52,6 @@ int Serve() {
   auto config = LoadConfig();
   if (!config) return ConfigError(config.error());
   log::SetLevel(config->log_level);
-  if (config->database_kind == DatabaseKind::kPostgres) {
-    return ConfigError(Error::Make(ErrorCode::kInvalidArgument, "invalid_config",
-                                   "UNIVERSAL_WEBHOOK_DATABASE_URL: PostgreSQL is not supported by "
-                                   "this build yet; use sqlite:///path"));
-  }
   auto created = api::AppContext::Create(*config, SystemClock::Instance());
   if (!created) return ConfigError(created.error());
   api::AppContext& ctx = **created;
@@ -105,7 +100,10 @@ int Migrate() {
   auto config = LoadConfig();
   if (!config) return ConfigError(config.error());
   log::SetLevel(config->log_level);
-  auto store = store::OpenStore(config->database_url, config->db_synchronous_full);
+  store::StoreOptions options;
+  options.synchronous_full = config->db_synchronous_full;
+  options.pool_size = 1;
+  auto store = store::OpenStore(config->database_url, options);
   if (!store) return ConfigError(store.error());
   auto version = (*store)->Migrate();
   if (!version) return ConfigError(version.error());
