@@ -34,14 +34,18 @@ uwh_install_packages() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Configures and builds into $UWH_BUILD. $1: CMake build type (default RelWithDebInfo).
+# Configures and builds. $1: CMake build type (default RelWithDebInfo); $2: build directory
+# (default $UWH_BUILD); further arguments go to CMake (after $UWH_CMAKE_ARGS).
 uwh_build() {
-  local type=${1:-RelWithDebInfo}
+  local type=${1:-RelWithDebInfo} dir=${2:-$UWH_BUILD}
+  shift $(($# > 2 ? 2 : $#))
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-  cmake -S "$UWH_ROOT" -B "$UWH_BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$type" \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache ${UWH_CMAKE_ARGS:-} >/dev/null
-  echo "==> building ($type) in $UWH_BUILD"
-  cmake --build "$UWH_BUILD" -j "${UWH_JOBS:-$(nproc)}"
+  # Paths relative to the checkout, so that a fresh clone elsewhere (CI) hits the same cache.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$UWH_ROOT} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+  cmake -S "$UWH_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache ${UWH_CMAKE_ARGS:-} "$@" >/dev/null
+  echo "==> building ($type) in $dir"
+  cmake --build "$dir" -j "${UWH_JOBS:-$(nproc)}"
 }
 
 # A throwaway PostgreSQL cluster (tests, benchmarks): initdb + pg_ctl from Debian's `postgresql`

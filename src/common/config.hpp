@@ -58,6 +58,13 @@ struct Config {
 
   // Requests.
   int64_t max_body_bytes = 1 << 20;
+  // Connections (slow clients, floods; see http::ServerOptions) and the graceful stop.
+  int max_connections = 10000;
+  int header_timeout_seconds = 10;
+  int body_timeout_seconds = 10;
+  int64_t min_body_bytes_per_second = 32 * 1024;
+  int keep_alive_timeout_seconds = 60;
+  int shutdown_grace_seconds = 10;  // SIGTERM: how long requests in flight may take to finish
   int dedup_window_seconds = 300;
   std::string log_level = "info";
 
