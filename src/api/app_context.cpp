@@ -15,7 +15,10 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   std::unique_ptr<AppContext> ctx(new AppContext(std::move(config), clock));
   const Config& c = ctx->config;
 
-  auto store = store::OpenStore(c.database_url, c.db_synchronous_full);
+  store::StoreOptions store_options;
+  store_options.synchronous_full = c.db_synchronous_full;
+  store_options.pool_size = c.db_pool_size;
+  auto store = store::OpenStore(c.database_url, store_options);
   if (!store) return Fail(store.error());
   ctx->store = std::move(*store);
   auto version = ctx->store->Migrate();
@@ -58,7 +61,9 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   // New webhooks are taken up as soon as they are committed.
   writer_options.on_commit = [queue = ctx->queue.get()] { queue->Wake(); };
   ctx->writer = std::make_unique<ingest::GroupCommitWriter>(*ctx->store, writer_options);
-  ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock);
+  // On PostgreSQL every instance paces each workspace together with the others.
+  ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock, nullptr,
+                                                                  ctx->store->SharedApiPace());
   ctx->api_client = std::make_unique<clockify::ApiClient>(clockify::ApiClientOptions{},
                                                           *ctx->limiter, clock);
   AppContext* raw = ctx.get();

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "common/logging.hpp"
+#include "common/metrics.hpp"
 
 namespace uwh::clockify {
 namespace {
@@ -376,6 +377,15 @@ Result<ApiResponse> ApiClient::Call(const ApiTarget& target, const ApiRequest& r
 
   const auto elapsed = impl_->clock.Now() - started;
   response.latency = std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(elapsed));
+  metrics::ApiCalls(request.operation_id, response.status_code);
+  if (log::Enabled(log::Level::kDebug)) {
+    log::Debug("clockify call", {{"operation_id", request.operation_id},
+                                 {"workspace_id", target.workspace_id},
+                                 {"method", method},
+                                 {"status", std::to_string(response.status_code)},
+                                 {"attempts", std::to_string(response.attempts)},
+                                 {"latency_ms", std::to_string(response.latency.count())}});
+  }
   const std::string& token = target.addon_token;
   Redact(response.url, token);
   Redact(response.body, token);

@@ -1,16 +1,22 @@
 #pragma once
-// The storage interface. Backends: SqliteStore (sqlite/), later PostgresStore (postgres/).
-// Every method is blocking and thread-safe; callers keep them off the HTTP threads. Every query is
-// scoped by workspace id. Tokens and secrets arrive here already encrypted.
+// The storage interface. Backends: SqliteStore (sqlite/) and PostgresStore (postgres/), which pass
+// the same test suite (tests/unit/store/). Every method is blocking and thread-safe; callers keep
+// them off the HTTP threads. Every query is scoped by workspace id. Tokens and secrets arrive here
+// already encrypted. Text is stored byte for byte and must be storable (IsStorableText below).
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
+
+namespace uwh {
+class SharedPace;  // common/shared_pace.hpp
+}
 
 namespace uwh::store {
 
@@ -271,7 +277,10 @@ class Store {
       const std::string& workspace_id) = 0;
 
   // Webhook log. AppendWebhooks writes the whole batch in one durable transaction and returns one
-  // outcome per input, in order. De-duplication also sees earlier rows of the same batch.
+  // outcome per input, in order. De-duplication also sees earlier rows of the same batch, and
+  // holds across stores sharing one database: of concurrent appends of one key, one is stored and
+  // the others are its duplicates. A row that fails CheckStorable() fails the whole batch with
+  // kInvalidArgument naming it ("batch[2].payload"), and nothing is written.
   [[nodiscard]] virtual Result<std::vector<AppendOutcome>> AppendWebhooks(
       std::span<const NewWebhook> batch) = 0;
   [[nodiscard]] virtual Result<WebhookRecord> GetWebhook(const std::string& workspace_id,
@@ -397,10 +406,35 @@ class Store {
                                                          TimePoint now) = 0;
   // Webhooks waiting to be consumed (received or processing), all workspaces.
   [[nodiscard]] virtual Result<int64_t> CountQueuedWebhooks() = 0;
+
+  // The pace of Clockify API calls shared by every server instance on this database (SPEC §5.1),
+  // or nullptr when the store is not shared between instances (SQLite: each process paces
+  // itself in memory). Owned by the store.
+  virtual SharedPace* SharedApiPace() { return nullptr; }
 };
 
-// Opens the store for a database URL (sqlite:///path, sqlite+aiosqlite:///path, sqlite:///:memory:).
-// `synchronous_full` selects SQLite's synchronous=FULL (else NORMAL).
+// Text the store keeps: UTF-8 without NUL bytes. PostgreSQL's TEXT refuses anything else, so both
+// backends refuse it alike, and receivers check their input with this before they accept it.
+bool IsStorableText(std::string_view text);
+
+// kInvalidArgument "validation_failed" naming the field ("payload", "event_type", …) when a field
+// of `row` is not storable text, or longer than its column (the seed's VARCHAR(n), in characters:
+// 255 for workspace_id, event_type, custom_source and content_type, 50 for source and status).
+[[nodiscard]] Result<void> CheckStorable(const NewWebhook& row);
+
+struct StoreOptions {
+  // A commit survives a power cut: SQLite synchronous=FULL, PostgreSQL synchronous_commit on.
+  // Otherwise it survives a crash of the process: SQLite NORMAL, PostgreSQL synchronous_commit off.
+  bool synchronous_full = true;
+  int pool_size = 8;  // PostgreSQL: connections at most (SQLite: one writer, four readers)
+};
+
+// Opens the store for a database URL (every form of common/database_url.hpp: sqlite:///path,
+// sqlite+aiosqlite:///path, sqlite:///:memory:, postgresql://…, postgresql+asyncpg://…). Does
+// not migrate. kInvalidArgument "invalid_database_url" naming UNIVERSAL_WEBHOOK_DATABASE_URL for
+// a bad URL; kUnavailable when the PostgreSQL server cannot be reached.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url,
+                                                       const StoreOptions& options);
 [[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url,
                                                        bool synchronous_full);
 

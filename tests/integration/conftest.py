@@ -1,8 +1,11 @@
 """Fixtures and helpers for the integration tests.
 
-Every test talks to a real `uwh serve` process over HTTP and checks its SQLite file independently
-with Python's sqlite3. Everything is hermetic: temporary directories, PORT=0 (the server picks a
-free port and logs it), a temporary development key pair.
+Every test talks to a real `uwh serve` process over HTTP and checks its database independently:
+an SQLite file read with Python's sqlite3, or, with UWH_TEST_DATABASE=postgres, a PostgreSQL
+database of its own (one per server) read with psycopg2. Tests read the database through
+Server.query()/db(), which take the same SQL on both (see PgConnection). Everything is hermetic:
+temporary directories, PORT=0 (the server picks a free port and logs it), a temporary development
+key pair.
 
 Against the simulated Clockify (anything that calls Clockify: explorer, bootstrap, flows):
 
@@ -16,8 +19,12 @@ Against the simulated Clockify (anything that calls Clockify: explorer, bootstra
 `make_mock`, `make_clockify` and `clockify` are documented below (MockClockify, ClockifyAddon).
 
 Environment:
-  UWH_BIN         the binary (default <repo>/build/src/app/uwh)
-  UWH_SHARED_DIR  the shared inputs, read in place (default <repo>/../shared)
+  UWH_BIN                 the binary (default <repo>/build/src/app/uwh)
+  UWH_SHARED_DIR          the shared inputs, read in place (default <repo>/../shared)
+  UWH_TEST_DATABASE       sqlite (default) or postgres: the backend every server uses
+  UWH_TEST_POSTGRES_URL   with postgres: a superuser URL of the server to create databases on
+  UWH_TEST_POSTGRES_RESTART  with postgres: a shell command that restarts that server (optional;
+                          the restart test is skipped without it)
 """
 from __future__ import annotations
 
@@ -36,6 +43,11 @@ import time
 import uuid
 from pathlib import Path
 
+import datetime
+import itertools
+import re
+import urllib.parse
+
 import pytest
 import requests
 
@@ -44,6 +56,163 @@ SHARED = Path(os.environ.get("UWH_SHARED_DIR") or (REPO.parent / "shared")).reso
 UWH_BIN = Path(os.environ.get("UWH_BIN") or (REPO / "build" / "src" / "app" / "uwh")).resolve()
 SAMPLES_DIR = SHARED / "clockify" / "webhook-samples"
 MANIFEST_SCHEMA = SHARED / "clockify" / "manifest-schema-1.3.json"
+
+# --------------------------------------------------------------------------------------------
+# The backend under test
+# --------------------------------------------------------------------------------------------
+ON_POSTGRES = os.environ.get("UWH_TEST_DATABASE", "sqlite").lower() == "postgres"
+PG_ADMIN_URL = os.environ.get("UWH_TEST_POSTGRES_URL", "")
+PG_RESTART = os.environ.get("UWH_TEST_POSTGRES_RESTART", "")
+if ON_POSTGRES and not PG_ADMIN_URL:
+    raise RuntimeError("UWH_TEST_DATABASE=postgres needs UWH_TEST_POSTGRES_URL")
+
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="about SQLite files and URLs")
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs UWH_TEST_DATABASE=postgres")
+
+_pg_databases = itertools.count(1)
+_pg_created: list[str] = []  # dropped at the end of the session (drop_pg_databases)
+
+
+def _pg_url_with_database(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def new_pg_database() -> str:
+    """A new, empty database on the test server; returns its postgresql:// URL."""
+    import psycopg2
+    name = f"uwh_it_{os.getpid()}_{next(_pg_databases)}_{secrets.token_hex(3)}"
+    conn = psycopg2.connect(PG_ADMIN_URL)
+    try:
+        conn.autocommit = True
+        conn.cursor().execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    _pg_created.append(name)
+    return _pg_url_with_database(PG_ADMIN_URL, name)
+
+
+def drop_pg_databases() -> None:
+    if not _pg_created:
+        return
+    import psycopg2
+    conn = psycopg2.connect(PG_ADMIN_URL)
+    try:
+        conn.autocommit = True
+        while _pg_created:
+            conn.cursor().execute(f'DROP DATABASE IF EXISTS "{_pg_created.pop()}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
+def fresh_database_url(directory: Path, filename: str = "uwh.db") -> str:
+    """The URL of a new, empty database of the backend under test: an SQLite file in
+    `directory`, or a new PostgreSQL database."""
+    return new_pg_database() if ON_POSTGRES else f"sqlite:///{Path(directory) / filename}"
+
+
+def _timestamp_text(value: datetime.datetime) -> str:
+    """A TIMESTAMPTZ as the text the SQLite backend stores (FormatTimestamp)."""
+    value = value.astimezone(datetime.timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class DbRow:
+    """A result row readable by index and by column name, like sqlite3.Row."""
+
+    def __init__(self, names, values):
+        self._names = list(names)
+        self._values = list(values)
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, slice)):
+            return self._values[key]
+        return self._values[self._names.index(key)]
+
+    def keys(self):
+        return list(self._names)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __eq__(self, other):
+        return isinstance(other, DbRow) and (self._names, self._values) == (other._names,
+                                                                             other._values)
+
+    def __repr__(self):
+        return f"DbRow({dict(zip(self._names, self._values))!r})"
+
+
+class _Rows(list):
+    def fetchall(self):
+        return list(self)
+
+    def fetchone(self):
+        return self[0] if self else None
+
+
+class PgConnection:
+    """psycopg2 behind the tests' SQLite-flavoured SQL: `?` placeholders and
+    CAST(column AS BLOB) for a text column's bytes. Values come back as from sqlite3: bytes for
+    those casts, timestamps as the text SQLite stores, booleans as True/False (== 1/0)."""
+
+    def __init__(self, url: str):
+        import psycopg2
+        self._conn = psycopg2.connect(url)
+        self._conn.autocommit = True
+
+    @staticmethod
+    def translate(sql: str) -> str:
+        sql = re.sub(r"CAST\((\w+) AS BLOB\)", r"convert_to(\1, 'UTF8')", sql)
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params=()):
+        cur = self._conn.cursor()
+        cur.execute(self.translate(sql), tuple(params))
+        if cur.description is None:
+            return _Rows()
+        names = [d.name for d in cur.description]
+        return _Rows(DbRow(names, [self._value(v) for v in row]) for row in cur.fetchall())
+
+    @staticmethod
+    def _value(v):
+        if isinstance(v, memoryview):
+            return bytes(v)
+        if isinstance(v, datetime.datetime):
+            return _timestamp_text(v)
+        return v
+
+    def close(self):
+        self._conn.close()
+
+
+def open_database(url: str):
+    """A read connection to the database at `url` (sqlite:///… or postgresql://…)."""
+    if url.startswith("postgres"):
+        return PgConnection(url)
+    path = url.split("sqlite:///", 1)[1]
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def query_database(url: str, sql: str, params=()) -> list:
+    conn = open_database(url)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def table_names(url: str) -> set[str]:
+    sql = ("SELECT table_name AS name FROM information_schema.tables "
+           "WHERE table_schema = current_schema()" if url.startswith("postgres")
+           else "SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row["name"] for row in query_database(url, sql)}
+
 
 ADDON_KEY = "universal-webhook"
 # Nothing listens here: URLs the server might call (bootstrap, createWebhook) go nowhere.
@@ -296,13 +465,18 @@ def listening_line(line: str) -> dict | None:
 
 
 class Server:
-    """One `uwh serve` process in its own working directory with its own SQLite file."""
+    """One `uwh serve` process in its own working directory with its own database: an SQLite
+    file, or (UWH_TEST_DATABASE=postgres) a fresh PostgreSQL database. `db_url` shares a given
+    database instead (two instances on one PostgreSQL)."""
 
     def __init__(self, workdir: Path, keys: KeyPair | None, env: dict | None = None,
                  db_url: str | None = None, db_path: Path | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db_path = Path(db_path) if db_path else self.workdir / "uwh.db"
+        if (db_url is None and db_path is None and ON_POSTGRES
+                and "UNIVERSAL_WEBHOOK_DATABASE_URL" not in (env or {})):
+            db_url = new_pg_database()
         base = {
             "UNIVERSAL_WEBHOOK_HOST": "127.0.0.1",
             "UNIVERSAL_WEBHOOK_PORT": "0",
@@ -460,17 +634,38 @@ class Server:
         return self.post(path, data=body, headers=headers, session=session)
 
     # -- database ----------------------------------------------------------------------------
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
-        conn.row_factory = sqlite3.Row
-        return conn
+    @property
+    def database_url(self) -> str:
+        url = self.env_vars.get("UNIVERSAL_WEBHOOK_DATABASE_URL") or ""
+        if url.startswith("postgresql+"):
+            url = "postgresql://" + url.split("://", 1)[1]
+        return url if url.startswith("postgres") else f"sqlite:///{self.db_path}"
 
-    def query(self, sql: str, params=()) -> list[sqlite3.Row]:
-        conn = self.db()
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+    @property
+    def on_postgres(self) -> bool:
+        return self.database_url.startswith("postgres")
+
+    def db(self):
+        """A read connection: sqlite3's, or a PgConnection taking the same SQL."""
+        return open_database(self.database_url)
+
+    def query(self, sql: str, params=()) -> list:
+        return query_database(self.database_url, sql, params)
+
+    def tables(self) -> set[str]:
+        return table_names(self.database_url)
+
+    def stored_bytes(self) -> bytes:
+        """Everything the database holds, as bytes: the SQLite file and its WAL, or every row
+        of every table as PostgreSQL's text form."""
+        if not self.on_postgres:
+            files = [self.db_path, self.db_path.with_name(self.db_path.name + "-wal")]
+            return b"".join(p.read_bytes() for p in files if p.exists())
+        out = []
+        for table in sorted(self.tables()):
+            for row in self.query(f'SELECT t::text AS r FROM "{table}" t'):
+                out.append(row["r"].encode())
+        return b"\n".join(out)
 
     def log_count(self) -> int:
         return self.query("SELECT COUNT(*) AS n FROM universal_webhook_log")[0]["n"]
@@ -624,6 +819,7 @@ def make_server(session_tmp, dev_keys):
                 srv.stop()
         except Exception:
             srv.kill()
+    drop_pg_databases()
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "store/backend_common.hpp"  // NotFound, NowIfUnset, the input checks
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace uwh::store::sqlite {
@@ -30,14 +31,6 @@ inline Error DbError(sqlite3* db, std::string_view what) {
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
   return Error::Make(ErrorCode::kInternal, "database_error", std::move(message));
-}
-
-inline Error NotFound(std::string message) {
-  return Error::Make(ErrorCode::kNotFound, "not_found", std::move(message));
-}
-
-inline TimePoint NowIfUnset(TimePoint t) {
-  return t == TimePoint{} ? std::chrono::system_clock::now() : t;
 }
 
 inline TimePoint ParseStoredTime(const std::string& text) {
@@ -113,30 +106,6 @@ class Statement {
 
   sqlite3_stmt* stmt_;
 };
-
-// A whole webhook-log row (payload included), in the column order ReadWebhookRecord expects.
-#define UWH_WEBHOOK_RECORD_COLUMNS                                                               \
-  "id, workspace_id, event_type, source, custom_source, payload_json, headers_json, "            \
-  "content_type, status, error_message, received_at, attempts, flows_matched, processed_at"
-
-inline WebhookRecord ReadWebhookRecord(const Statement& s) {
-  WebhookRecord r;
-  r.id = s.ColumnInt(0);
-  r.workspace_id = s.ColumnText(1);
-  r.event_type = s.ColumnText(2);
-  r.source = s.ColumnText(3);
-  r.custom_source = s.ColumnText(4);
-  r.payload = s.ColumnText(5);
-  r.headers_json = s.ColumnText(6);
-  r.content_type = s.ColumnText(7);
-  r.status = s.ColumnText(8);
-  r.error_message = s.ColumnText(9);
-  r.received_at = s.ColumnTime(10);
-  r.attempts = static_cast<int>(s.ColumnInt(11));
-  if (!s.ColumnIsNull(12)) r.flows_matched = static_cast<int>(s.ColumnInt(12));
-  r.processed_at = s.ColumnOptionalTime(13);
-  return r;
-}
 
 }  // namespace uwh::store::sqlite
 

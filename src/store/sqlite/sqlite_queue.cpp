@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/sql_statements.hpp"
 #include "store/sqlite/sqlite_internal.hpp"
 
 namespace uwh::store {
@@ -166,7 +167,7 @@ Result<std::vector<WebhookRecord>> SqliteStore::TakeQueuedWebhooks(const std::st
     s.Time(4, lease_until);
     if (sql == kTakeReceived) s.Int(5, std::max(max, 1));
     int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadWebhookRecord(s));
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(sql::ReadWebhook(s));
     if (rc != SQLITE_DONE) return Fail(s.Failure("cannot take webhooks from the queue"));
     if (!out.empty()) break;
   }

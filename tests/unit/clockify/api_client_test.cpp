@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/metrics.hpp"
 #include "http/server.hpp"
 
 namespace uwh::clockify {
@@ -474,6 +475,29 @@ TEST_F(ApiClientTest, RefusedConnectionIsRetriedAndReported) {
   ASSERT_TRUE(posted);
   EXPECT_EQ(posted->status_code, 0);
   EXPECT_EQ(posted->attempts, 4);
+}
+
+TEST_F(ApiClientTest, EachCallCountsOnceInApiCallsTotalWithItsFinalStatus) {
+  auto& calls = metrics::Default().AddCounter("api_calls_total", "", {"operation_id", "status"});
+  Script("/backend/v1/user", {Status(500), Status(500), Status(201)});
+  ApiClient client = MakeClient();
+  ApiRequest request = Get("/v1/user");
+  request.operation_id = "countedOperation";
+  auto first = client.Call(Target(), request);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->attempts, 3);
+  auto second = client.Call(Target(), request);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(calls.With({"countedOperation", "201"}).Value(), 1u);
+  EXPECT_EQ(calls.With({"countedOperation", "200"}).Value(), 1u);
+  EXPECT_EQ(calls.With({"countedOperation", "500"}).Value(), 0u);
+
+  ApiTarget nowhere = Target();
+  nowhere.backend_url = "http://127.0.0.1:9";
+  auto refused = client.Call(nowhere, request);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status_code, 0);
+  EXPECT_EQ(calls.With({"countedOperation", "error"}).Value(), 1u);
 }
 
 TEST_F(ApiClientTest, TimeoutIsRetriedForGetButNotForPost) {

@@ -350,12 +350,20 @@ TEST_P(StoreTest, ReplaceWebhookRegistrationsRefusesBadRowsAndKeepsTheOldOnes) {
 
 // ---- Webhook log ----
 
+// Every ASCII byte but NUL, then the first and last code point of every UTF-8 length, and the
+// code points around the surrogates.
+std::string EveryKindOfUtf8() {
+  std::string text;
+  for (int c = 1; c < 128; ++c) text.push_back(static_cast<char>(c));
+  text += "\u0080\u07FF\u0800\uD7FF\uE000\uFFFD\uFFFF\U00010000\U0010FFFF";
+  return text;
+}
+
 TEST_P(StoreTest, AppendAndGetKeepThePayloadByteForByte) {
-  std::string binaryish;
-  for (int c = 1; c < 256; ++c) binaryish.push_back(static_cast<char>(c));  // also invalid UTF-8
   const std::vector<std::string> payloads = {
       R"({"description":"Zoë – 東京 🚀 \"quoted\" \\ back","n":1})",
-      binaryish,
+      EveryKindOfUtf8(),
+      "a=%FF%00&b=x+y",  // a form body: its bytes are ASCII whatever it encodes
       "  {\n\t\"spaced\" : [ 1 , 2 ]\r\n}  ",
       "",
   };
@@ -384,6 +392,47 @@ TEST_P(StoreTest, AppendAndGetKeepThePayloadByteForByte) {
     EXPECT_EQ(got->error_message, "");
     EXPECT_EQ(got->received_at, kT0);
   }
+}
+
+// PostgreSQL's TEXT holds UTF-8 without NUL only; both backends refuse the rest alike, naming the
+// row and field, and store nothing of the batch.
+TEST_P(StoreTest, AppendRefusesTextThatIsNotStorable) {
+  struct Case {
+    std::string bytes;
+    const char* why;
+  };
+  const Case bad[] = {
+      {std::string("{\"a\":\"\0\"}", 9), "NUL byte"},
+      {"\xff\xfe{}", "not UTF-8"},
+      {"\xc0\xaf", "overlong"},
+      {"\xed\xa0\x80", "surrogate"},
+      {"\xf4\x90\x80\x80", "above U+10FFFF"},
+      {"\xe6\x9d", "cut short"},
+  };
+  for (const Case& c : bad) {
+    std::vector<NewWebhook> batch = {MakeWebhook("ws-1", "{}"), MakeWebhook("ws-1", c.bytes)};
+    auto out = store_->AppendWebhooks(batch);
+    ASSERT_FALSE(out) << c.why;
+    EXPECT_EQ(out.error().kind, ErrorCode::kInvalidArgument) << c.why;
+    EXPECT_EQ(out.error().code, "validation_failed") << c.why;
+    EXPECT_EQ(out.error().field, "batch[1].payload") << c.why;
+
+    batch[1] = MakeWebhook("ws-1", "{}");
+    batch[1].event_type = c.bytes;
+    out = store_->AppendWebhooks(batch);
+    ASSERT_FALSE(out) << c.why;
+    EXPECT_EQ(out.error().field, "batch[1].event_type") << c.why;
+  }
+  NewWebhook long_type = MakeWebhook("ws-1", "{}");
+  long_type.event_type = std::string(256, 'E');
+  auto out = store_->AppendWebhooks(std::span<const NewWebhook>(&long_type, 1));
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "batch[0].event_type");
+  // 255 characters fit, however many bytes they take.
+  long_type.event_type.clear();
+  for (int i = 0; i < 255; ++i) long_type.event_type += "東";
+  EXPECT_GT(AppendOne(long_type).id, 0);
+  EXPECT_EQ(store_->CountWebhooks("ws-1").value(), 1);
 }
 
 TEST_P(StoreTest, GetWebhookIsScopedByWorkspace) {
@@ -1117,11 +1166,24 @@ TEST(OpenStoreTest, RelativePathAndAiosqliteForm) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "rel" / "uwh.db"));
 }
 
-TEST(OpenStoreTest, PostgresIsNotBuiltYet) {
-  auto store = OpenStore("postgresql://user@localhost/uwh", true);
+TEST(OpenStoreTest, PostgresUrlsThatLibpqRefusesNameTheVariable) {
+  for (const char* url : {"postgresql://localhost/uwh?no_such_option=1",
+                          "postgresql+asyncpg://localhost/uwh?prepared_statement_cache_size=0",
+                          "postgres://localhost/uwh%zz"}) {
+    auto store = OpenStore(url, true);
+    ASSERT_FALSE(store) << url;
+    EXPECT_EQ(store.error().kind, ErrorCode::kInvalidArgument) << url << ": "
+                                                               << store.error().message;
+    EXPECT_EQ(store.error().field, "UNIVERSAL_WEBHOOK_DATABASE_URL") << url;
+  }
+}
+
+TEST(OpenStoreTest, UnreachablePostgresIsUnavailableAndKeepsThePasswordOut) {
+  // Port 1 on the loopback: nothing listens, the connection is refused at once.
+  auto store = OpenStore("postgresql://uwh:s3cr3t-pw@127.0.0.1:1/uwh?connect_timeout=2", true);
   ASSERT_FALSE(store);
-  EXPECT_EQ(store.error().kind, ErrorCode::kInvalidArgument);
-  EXPECT_NE(store.error().message.find("PostgreSQL support is not built yet"), std::string::npos);
+  EXPECT_EQ(store.error().kind, ErrorCode::kUnavailable) << store.error().message;
+  EXPECT_EQ(store.error().message.find("s3cr3t-pw"), std::string::npos) << store.error().message;
 }
 
 TEST(OpenStoreTest, UnknownUrlsNameTheVariable) {
