@@ -1,6 +1,6 @@
 // The webhook queue of SqliteStore (store.hpp, "The webhook queue"; the design is in
-// ingest/webhook_queue.hpp). Every statement is one that PostgreSQL accepts as it is: the lease is
-// a conditional upsert, a webhook is taken by one UPDATE … RETURNING fenced by the lease.
+// ingest/webhook_queue.hpp). The lease is a conditional upsert under the single writer; taking and
+// finishing webhooks are the statements shared with PostgreSQL (sql_statements.hpp).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -14,29 +14,13 @@
 
 namespace uwh::store {
 
+using namespace sql;     // NOLINT(google-build-using-namespace)
 using namespace sqlite;  // NOLINT(google-build-using-namespace)
 
 namespace {
 
-// A lease is held while lease_expires_at > now; at or after that instant anyone may take it.
-//
-// A workspace's oldest unconsumed webhook: its "processing" row if it has one (the one a worker
-// was consuming), else its oldest "received" row. A processing row is always older than every
-// received row of its workspace (rows are taken oldest first), so this is the oldest of both,
-// and each part is one seek in the (workspace_id, status, id) index whatever the backlog.
-#define UWH_OLDEST_PENDING(ws)                                                         \
-  "COALESCE((SELECT MIN(p.id) FROM universal_webhook_log p WHERE p.workspace_id = " ws \
-  " AND p.status = 'processing'), (SELECT MIN(r.id) FROM universal_webhook_log r "     \
-  "WHERE r.workspace_id = " ws " AND r.status = 'received'))"
-
-// Workspaces with unconsumed webhooks whose lease is free, oldest waiting first: a few index
-// seeks per installation, never a pass over the backlog.
-constexpr std::string_view kQueueCandidates =
-    "SELECT c.workspace_id FROM (SELECT i.workspace_id, " UWH_OLDEST_PENDING("i.workspace_id")
-    " AS first_id FROM universal_webhook_installation i) c "
-    "LEFT JOIN universal_webhook_queue_lease q ON q.workspace_id = c.workspace_id "
-    "WHERE c.first_id IS NOT NULL AND (q.workspace_id IS NULL OR q.lease_expires_at <= $1) "
-    "ORDER BY c.first_id LIMIT $2";
+// Taking a lease: a conditional upsert, serialised by the single writer. $1 workspace, $2 owner,
+// $3 until, $4 now.
 constexpr std::string_view kTakeLease =
     "INSERT INTO universal_webhook_queue_lease (workspace_id, owner, lease_expires_at, "
     "acquired_at) VALUES ($1, $2, $3, $4) "
@@ -44,54 +28,6 @@ constexpr std::string_view kTakeLease =
     "lease_expires_at = excluded.lease_expires_at, acquired_at = excluded.acquired_at "
     "WHERE universal_webhook_queue_lease.lease_expires_at <= $4 "
     "RETURNING workspace_id";
-constexpr std::string_view kSetLease =
-    "UPDATE universal_webhook_queue_lease SET lease_expires_at = $3 "
-    "WHERE workspace_id = $1 AND owner = $2";
-#define UWH_LEASE_HELD                                                           \
-  "EXISTS (SELECT 1 FROM universal_webhook_queue_lease WHERE workspace_id = $1 " \
-  "AND owner = $2 AND lease_expires_at > $3)"
-
-// The row an earlier claim left "processing", alone: it is consumed again before anything newer.
-constexpr std::string_view kTakeInterrupted =
-    "UPDATE universal_webhook_log SET claimed_by = $2, lease_expires_at = $4, "
-    "attempts = attempts + 1 "
-    "WHERE id = (SELECT MIN(p.id) FROM universal_webhook_log p WHERE p.workspace_id = $1 "
-    "AND p.status = 'processing') AND " UWH_LEASE_HELD " RETURNING " UWH_WEBHOOK_RECORD_COLUMNS;
-// Up to $5 of the oldest received rows, in one write.
-constexpr std::string_view kTakeReceived =
-    "UPDATE universal_webhook_log SET status = 'processing', claimed_by = $2, "
-    "lease_expires_at = $4, attempts = attempts + 1 "
-    "WHERE id IN (SELECT r.id FROM universal_webhook_log r WHERE r.workspace_id = $1 "
-    "AND r.status = 'received' ORDER BY r.id LIMIT $5) AND " UWH_LEASE_HELD
-    " RETURNING " UWH_WEBHOOK_RECORD_COLUMNS;
-// Finishing is fenced by the lease row still naming the owner: a worker whose lease was taken
-// over finishes nothing, even rows the new holder has not taken again yet. (Expired but not taken
-// over, it may: nobody else consumed them.)
-#define UWH_STILL_OWNER                                                          \
-  "EXISTS (SELECT 1 FROM universal_webhook_queue_lease WHERE workspace_id = $1 " \
-  "AND owner = $3)"
-// flows_matched: one automatic execution per flow that matched (the executor writes it, even
-// for a run the loop guard skipped), counted with the (webhook_log_id, flow_id) index.
-constexpr std::string_view kFinishDone =
-    "UPDATE universal_webhook_log SET status = $4, error_message = $5, processed_at = $6, "
-    "claimed_by = NULL, lease_expires_at = NULL, flows_matched = (SELECT COUNT(*) FROM "
-    "universal_webhook_flow_execution e WHERE e.webhook_log_id = universal_webhook_log.id "
-    "AND e.trigger_kind = 'automatic') "
-    "WHERE workspace_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'processing' "
-    "AND " UWH_STILL_OWNER;
-constexpr std::string_view kFinishUntouched =
-    "UPDATE universal_webhook_log SET status = 'received', claimed_by = NULL, "
-    "lease_expires_at = NULL, attempts = attempts - 1 "
-    "WHERE workspace_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'processing' "
-    "AND " UWH_STILL_OWNER;
-constexpr std::string_view kCountQueued =
-    "SELECT COUNT(*) FROM universal_webhook_log WHERE status IN ('received', 'processing')";
-
-#undef UWH_OLDEST_PENDING
-#undef UWH_LEASE_HELD
-#undef UWH_STILL_OWNER
-
-constexpr int kCandidates = 8;
 
 }  // namespace
 
@@ -106,7 +42,7 @@ Result<std::optional<std::string>> SqliteStore::ClaimQueueWorkspace(const std::s
     if (!stmt) return Fail(stmt.error());
     Statement s(*stmt);
     s.Time(1, now);
-    s.Int(2, kCandidates);
+    s.Int(2, kQueueCandidateCount);
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) candidates.push_back(s.ColumnText(0));
     if (rc != SQLITE_DONE) return Fail(s.Failure("cannot read the queue"));
@@ -167,7 +103,7 @@ Result<std::vector<WebhookRecord>> SqliteStore::TakeQueuedWebhooks(const std::st
     s.Time(4, lease_until);
     if (sql == kTakeReceived) s.Int(5, std::max(max, 1));
     int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(sql::ReadWebhook(s));
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadWebhook(s));
     if (rc != SQLITE_DONE) return Fail(s.Failure("cannot take webhooks from the queue"));
     if (!out.empty()) break;
   }
@@ -181,12 +117,7 @@ Result<int> SqliteStore::FinishQueuedWebhooks(const std::string& workspace_id,
                                               const std::string& owner,
                                               std::span<const QueueCompletion> done,
                                               std::span<const int64_t> untouched, TimePoint now) {
-  for (const QueueCompletion& c : done) {
-    if (c.status != "processed" && c.status != "error") {
-      return Fail(ErrorCode::kInvalidArgument, "validation_failed",
-                  "a consumed webhook is processed or error", "status");
-    }
-  }
+  if (auto ok = CheckQueueCompletions(done); !ok) return Fail(ok.error());
   if (done.empty() && untouched.empty()) return 0;
   const std::string now_text = FormatTimestamp(now);
   std::lock_guard<std::mutex> lock(writer_mutex_);
