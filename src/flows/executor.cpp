@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/logging.hpp"
+#include "common/metrics.hpp"
 #include "flows/records.hpp"
 #include "ingest/custom_receiver.hpp"
 #include "lifecycle/settings.hpp"
@@ -215,6 +216,8 @@ Result<void> FlowExecutor::Persist(RunState& state) {
     if (!updated) return Fail(Unavailable(updated.error()));
   }
   state.dirty = false;
+  // The row now holds the run's final status: the run is counted once, when it is written.
+  if (!running) metrics::FlowsExecuted(e.status);
   return {};
 }
 
@@ -647,7 +650,10 @@ Result<int> FlowExecutor::RecoverAbandoned() {
                                       Dump(json{{"actions", records}}),
                                       now,
                                       std::nullopt};
-    if (auto updated = store_.UpdateExecution(e.workspace_id, e.id, progress); updated) ++n;
+    if (auto updated = store_.UpdateExecution(e.workspace_id, e.id, progress); updated) {
+      metrics::FlowsExecuted(status);
+      ++n;
+    }
   }
   return n;
 }

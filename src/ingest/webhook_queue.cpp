@@ -7,6 +7,7 @@
 
 #include "common/crypto.hpp"
 #include "common/logging.hpp"
+#include "common/metrics.hpp"
 #include "ingest/custom_receiver.hpp"
 
 namespace uwh::ingest {
@@ -195,22 +196,36 @@ WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_
 }
 
 void WebhookQueue::RunHeartbeat() {
-  const auto every = std::max(options_.lease / 3, std::chrono::milliseconds(10));
+  const auto renew_every = std::max(options_.lease / 3, std::chrono::milliseconds(10));
+  // The pending gauge is refreshed each poll interval (one COUNT on the status index), the
+  // leases every third of their life.
+  const auto tick = std::min(renew_every, std::max(options_.poll_interval,
+                                                   std::chrono::milliseconds(10)));
+  auto last_renewal = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, every, [this] { return stopping_; });
+    wake_.wait_for(lock, tick, [this] { return stopping_; });
     if (stopping_) break;
-    // Under the lock: a worker erases its entry (then releases) only between renewals.
-    for (const auto& [owner, workspace_id] : held_) {
-      const auto until = clock_.Now() + options_.lease;
-      auto renewed = store_.RenewQueueLease(workspace_id, owner, until);
-      if (!renewed) {
-        log::Warn("webhook queue: cannot renew a lease",
-                  {{"workspace_id", workspace_id}, {"error", renewed.error().message}});
-      } else if (!*renewed) {
-        log::Warn("webhook queue: a lease was lost", {{"workspace_id", workspace_id}});
+    if (std::chrono::steady_clock::now() - last_renewal >= renew_every) {
+      last_renewal = std::chrono::steady_clock::now();
+      // Under the lock: a worker erases its entry (then releases) only between renewals.
+      for (const auto& [owner, workspace_id] : held_) {
+        const auto until = clock_.Now() + options_.lease;
+        auto renewed = store_.RenewQueueLease(workspace_id, owner, until);
+        if (!renewed) {
+          log::Warn("webhook queue: cannot renew a lease",
+                    {{"workspace_id", workspace_id}, {"error", renewed.error().message}});
+        } else if (!*renewed) {
+          log::Warn("webhook queue: a lease was lost", {{"workspace_id", workspace_id}});
+        }
       }
     }
+    // Outside the lock: workers need not wait for the count.
+    lock.unlock();
+    if (auto pending = store_.CountQueuedWebhooks(); pending) {
+      metrics::WebhookQueuePending().Set(static_cast<double>(*pending));
+    }
+    lock.lock();
   }
 }
 
