@@ -54,6 +54,21 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
                                                           *ctx->limiter, clock);
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
   if (auto ok = ctx->LoadCatalog(); !ok) return Fail(ok.error());
+  AppContext* self = ctx.get();
+  ctx->bootstrap = std::make_unique<bootstrap::BootstrapRunner>(
+      bootstrap::RunnerOptions{}, *ctx->store, ctx->catalog, ctx->config.workspace_defaults,
+      [self](const std::string& workspace_id) { return self->ApiTargetFor(workspace_id); },
+      [self](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
+        return self->api_client->Call(target, request);
+      },
+      clock);
+  ctx->installations->AddListener(ctx->bootstrap.get());
+  ctx->cache_refresher = std::make_unique<bootstrap::CacheRefresher>(*ctx->store, clock);
+  ctx->retention = std::make_unique<retention::RetentionJob>(
+      retention::RetentionOptions{}, *ctx->store, ctx->config.workspace_defaults, clock,
+      [self](const std::string& workspace_id) {
+        return self->bootstrap->Trigger(workspace_id).has_value();
+      });
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
   return ctx;
 }
@@ -99,7 +114,14 @@ Result<clockify::ApiTarget> AppContext::ApiTargetFor(const std::string& workspac
 
 AppContext::~AppContext() { Shutdown(); }
 
+void AppContext::StartBackgroundWork() {
+  bootstrap->Start();
+  retention->Start();
+}
+
 void AppContext::Shutdown() {
+  if (retention) retention->Stop();
+  if (bootstrap) bootstrap->Stop();
   if (writer) writer->Stop();
   blocking.join();
 }
@@ -137,6 +159,8 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiCustomSourceRoutes(router, ctx);
   RegisterUiExplorerRoutes(router, ctx);
   RegisterUiExplorerExecuteRoutes(router, ctx);
+  RegisterUiBootstrapRoutes(router, ctx);
+  RegisterUiEntityRoutes(router, ctx);
 }
 
 }  // namespace uwh::api

@@ -5,6 +5,8 @@
 #include <string>
 #include <type_traits>
 
+#include "bootstrap/cache_refresher.hpp"
+#include "bootstrap/runner.hpp"
 #include "clockify/api_client.hpp"
 #include "clockify/jwt.hpp"
 #include "clockify/openapi_catalog.hpp"
@@ -18,6 +20,7 @@
 #include "ingest/group_commit_writer.hpp"
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
+#include "retention/retention_job.hpp"
 #include "store/store.hpp"
 
 namespace uwh::api {
@@ -29,8 +32,11 @@ struct AppContext {
                                                                   const Clock& clock);
   ~AppContext();
 
-  // Stops background work: the group-commit writer (after committing what it holds) and the
-  // blocking pool.
+  // Starts the background work that runs beside the server: the bootstrap runner (which resumes
+  // interrupted bootstraps) and the retention job.
+  void StartBackgroundWork();
+  // Stops background work: the retention job, bootstraps (at a request boundary, resumable), the
+  // group-commit writer (after committing what it holds) and the blocking pool.
   void Shutdown();
 
   Config config;
@@ -49,6 +55,11 @@ struct AppContext {
   // Calls to Clockify: one limiter per workspace shared by every caller, one client.
   std::unique_ptr<clockify::WorkspaceRateLimiter> limiter;
   std::unique_ptr<clockify::ApiClient> api_client;
+  // The GET bootstrap (a lifecycle listener: it starts on install).
+  std::unique_ptr<bootstrap::BootstrapRunner> bootstrap;
+  // Keeps the entity cache fresh: the webhook queue worker hands it every committed webhook.
+  std::unique_ptr<bootstrap::CacheRefresher> cache_refresher;
+  std::unique_ptr<retention::RetentionJob> retention;
 
   // Blocking: where and as whom to call Clockify for a workspace (its installation's URLs, token
   // and max_rps). 403 not_installed without an active installation.
@@ -85,6 +96,8 @@ void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiBootstrapRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiEntityRoutes(http::Router& router, AppContext& ctx);
 
 // An error response for `request`.
 http::Response ErrorResponse(const http::Request& request, const Error& error);

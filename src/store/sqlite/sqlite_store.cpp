@@ -150,14 +150,6 @@ constexpr std::string_view kListCustomSources =
 constexpr std::string_view kDeleteCustomSource =
     "DELETE FROM universal_webhook_custom_source WHERE workspace_id = $1 AND source = $2";
 
-constexpr std::string_view kEnsureBootstrapState =
-    "INSERT INTO universal_webhook_bootstrap_state (workspace_id, status, progress, "
-    "total_endpoints, completed_endpoints) VALUES ($1, 'pending', 0, 0, 0) "
-    "ON CONFLICT (workspace_id) DO NOTHING";
-constexpr std::string_view kGetBootstrapState =
-    "SELECT workspace_id, status, progress, total_endpoints, completed_endpoints, error_message, "
-    "started_at, completed_at FROM universal_webhook_bootstrap_state WHERE workspace_id = $1";
-
 constexpr std::string_view kPing = "SELECT 1";
 
 #undef UWH_INSTALLATION_COLUMNS
@@ -902,39 +894,6 @@ Result<void> SqliteStore::DeleteCustomSource(const std::string& workspace_id,
   if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot delete the custom source"));
   if (sqlite3_changes(writer_->db()) == 0) return tl::unexpected(CustomSourceNotFound(source));
   return {};
-}
-
-// ---- Bootstrap state ----
-
-Result<void> SqliteStore::EnsureBootstrapState(const std::string& workspace_id) {
-  std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kEnsureBootstrapState);
-  if (!stmt) return tl::unexpected(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot create bootstrap state"));
-  return {};
-}
-
-Result<BootstrapState> SqliteStore::GetBootstrapState(const std::string& workspace_id) {
-  ReadLease lease(*this);
-  auto stmt = lease.conn().Prepare(kGetBootstrapState);
-  if (!stmt) return tl::unexpected(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  const int rc = s.Step();
-  if (rc == SQLITE_DONE) return tl::unexpected(NotFound("no bootstrap state"));
-  if (rc != SQLITE_ROW) return tl::unexpected(s.Failure("cannot read the bootstrap state"));
-  BootstrapState b;
-  b.workspace_id = s.ColumnText(0);
-  b.status = s.ColumnText(1);
-  b.progress = static_cast<int>(s.ColumnInt(2));
-  b.total_endpoints = static_cast<int>(s.ColumnInt(3));
-  b.completed_endpoints = static_cast<int>(s.ColumnInt(4));
-  b.error_message = s.ColumnText(5);
-  b.started_at = s.ColumnOptionalTime(6);
-  b.completed_at = s.ColumnOptionalTime(7);
-  return b;
 }
 
 }  // namespace uwh::store
