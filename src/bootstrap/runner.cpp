@@ -536,7 +536,8 @@ class Execution {
         return;
       }
       const clockify::ApiResponse& r = **called;
-      json body = r.ok() ? json::parse(r.body, nullptr, false) : json();
+      // An empty 2xx body lists nothing.
+      json body = r.ok() && !r.body.empty() ? json::parse(r.body, nullptr, false) : json();
       if (!r.ok() || body.is_discarded()) {
         const std::string why = r.ok() ? e.operation_id + " answered something that is not JSON"
                                        : DescribeFailure(e.operation_id, r);
@@ -653,22 +654,28 @@ class BootstrapRunner::Run {
     for (;;) {
       Execution execution(ctx, ws_, signal_);
       const Outcome outcome = execution.Execute();
+      // A stop that was asked for is why the run ended, whatever it caused meanwhile (an
+      // uninstall revokes the token: the request in flight then fails with 401).
       const StopReason reason = signal_.Reason();
-      if (outcome.kind == Outcome::kFailed) {
+      if (outcome.kind == Outcome::kLeaseLost || reason == StopReason::kLeaseLost) {
+        log::Warn("bootstrap: another instance took the run over", {{"workspace_id", ws_}});
+        break;
+      }
+      if (reason == StopReason::kNone && outcome.kind == Outcome::kFailed) {
         log::Error("bootstrap failed", {{"workspace_id", ws_}, {"error", outcome.error}});
         (void)runner_.store_.FinishBootstrap(ws_, runner_.owner_, "error", outcome.error,
                                              runner_.clock_.Now());
-      } else if (outcome.kind == Outcome::kLeaseLost) {
-        log::Warn("bootstrap: another instance took the run over", {{"workspace_id", ws_}});
-      } else if (outcome.kind == Outcome::kStopped && reason == StopReason::kShutdown) {
+      }
+      if (outcome.kind != Outcome::kCompleted && reason == StopReason::kShutdown) {
         (void)runner_.store_.ReleaseBootstrapLease(ws_, runner_.owner_, runner_.clock_.Now());
-      } else if (outcome.kind == Outcome::kStopped && reason == StopReason::kUninstalled) {
+      }
+      if (outcome.kind != Outcome::kCompleted && reason == StopReason::kUninstalled) {
         log::Info("bootstrap stopped: the add-on was uninstalled", {{"workspace_id", ws_}});
         (void)runner_.store_.FinishBootstrap(ws_, runner_.owner_, "error",
                                              "stopped: the add-on was uninstalled",
                                              runner_.clock_.Now());
       }
-      if (outcome.kind == Outcome::kLeaseLost || reason != StopReason::kRestart) break;
+      if (reason != StopReason::kRestart) break;
       // Start over with what is current now (new settings, a new installation token).
       std::lock_guard lock(runner_.mutex_);
       if (runner_.stopping_ || signal_.Reason() != StopReason::kRestart) break;

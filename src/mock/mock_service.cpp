@@ -98,6 +98,10 @@ std::string Str(const Json& body, const char* name) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Capture by reference only (the caller's locals live in its coroutine frame): g++ 12 destroys a
+// temporary with a non-trivial destructor inside a co_await expression twice, so a lambda owning
+// a std::string there corrupts the heap (POST /_mock/install crashed with "free(): invalid
+// pointer").
 template <typename F>
 asio::awaitable<std::invoke_result_t<F&>> OffloadTo(asio::thread_pool& pool, F fn) {
   using R = std::invoke_result_t<F&>;
@@ -840,7 +844,7 @@ void MockService::RegisterControlRoutes(http::Router& router) {
                                          "manifest_url is required", "manifest_url"));
     }
     const std::string ws = Str(*body, "workspace_id");
-    auto installed = co_await OffloadTo(blocking_, [this, url, ws] { return Install(url, ws); });
+    auto installed = co_await OffloadTo(blocking_, [this, &url, &ws] { return Install(url, ws); });
     if (!installed) co_return Problem(req, installed.error());
     co_return JsonResponse(200, *installed);
   });
@@ -849,7 +853,7 @@ void MockService::RegisterControlRoutes(http::Router& router) {
     if (!body) co_return Problem(req, body.error());
     const std::string ws = Str(*body, "workspace_id");
     const std::string key = Str(*body, "addon_key");
-    auto done = co_await OffloadTo(blocking_, [this, ws, key] { return Uninstall(ws, key); });
+    auto done = co_await OffloadTo(blocking_, [this, &ws, &key] { return Uninstall(ws, key); });
     if (!done) co_return Problem(req, done.error());
     co_return JsonResponse(200, *done);
   });
@@ -866,7 +870,7 @@ void MockService::RegisterControlRoutes(http::Router& router) {
     const std::string ws = Str(*body, "workspace_id");
     const std::string key = Str(*body, "addon_key");
     const Json extra = body->value("body", Json::object());
-    auto sent = co_await OffloadTo(blocking_, [this, ws, key, type, extra] {
+    auto sent = co_await OffloadTo(blocking_, [this, &ws, &key, &type, &extra] {
       return SendLifecycle(ws, key, type, extra);
     });
     if (!sent) co_return Problem(req, sent.error());

@@ -710,3 +710,130 @@ def send_custom(server: Server, source: str, body: bytes, *, workspace: str | No
     # Not Server.post: it would add a Content-Type when the test wants none.
     return s.post(server.url(f"/webhooks/custom/{source}"), data=body, headers=headers,
                   timeout=15)
+
+
+# --------------------------------------------------------------------------------------------
+# The simulated Clockify (SPEC §12) and a server installed by it
+# --------------------------------------------------------------------------------------------
+OPENAPI = SHARED / "clockify" / "openapi.json"
+
+
+def free_port() -> int:
+    """A port free right now: for servers whose manifest must name their own address before
+    they start (the mock calls the add-on at its manifest's baseUrl)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MockClockify:
+    """One `uwh mock-clockify` process, signing with the session's development key."""
+
+    def __init__(self, workdir: Path, keys: KeyPair, args=()):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.keys = keys
+        self.args = list(args)
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.workspace: str | None = None
+        self.lines: list[str] = []
+        self._listening = threading.Event()
+
+    def start(self, timeout: float = 20.0) -> "MockClockify":
+        require_binary()
+        self.proc = subprocess.Popen(
+            [str(UWH_BIN), "mock-clockify", "--port", "0", "--key", str(self.keys.private),
+             "--openapi", str(OPENAPI), *self.args],
+            cwd=self.workdir, env=clean_env(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self._listening.wait(timeout):
+            self.stop()
+            raise AssertionError(f"uwh mock-clockify did not listen: {self.lines[-20:]}")
+        return self
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            LOG_LINES.append(line)
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and obj.get("msg") == "listening" and self.port is None:
+                self.port = int(obj["port"])
+                self.workspace = obj.get("workspace_id")
+                self._listening.set()
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str, **kw):
+        kw.setdefault("timeout", 15)
+        r = http().get(self.base + path, **kw)
+        assert r.status_code == 200, f"GET {path}: {r.status_code} {r.text[:300]}"
+        return r.json()
+
+    def post(self, path: str, body: dict | None = None, **kw):
+        kw.setdefault("timeout", 60)
+        return http().post(self.base + path, json=body or {}, **kw)
+
+    def state(self) -> dict:
+        return self.get("/_mock/state", params={"workspace_id": self.workspace})
+
+    def stats(self) -> dict:
+        return self.get("/_mock/stats")
+
+    def workspace_stats(self) -> dict:
+        return self.stats()["by_workspace"].get(self.workspace, {})
+
+    def install(self, server: Server) -> dict:
+        """Installs the add-on served by `server` like Clockify does."""
+        r = self.post("/_mock/install", {"manifest_url": server.url("/manifest"),
+                                          "workspace_id": self.workspace})
+        assert r.status_code == 200, f"install: {r.status_code} {r.text[:500]}"
+        return r.json()
+
+
+@pytest.fixture(scope="session")
+def make_mock(session_tmp, dev_keys):
+    """Factory: make_mock(args=()) → a started MockClockify; all are stopped at the end."""
+    mocks: list[MockClockify] = []
+    counter = [0]
+
+    def factory(args=()) -> MockClockify:
+        counter[0] += 1
+        m = MockClockify(session_tmp / f"mock-{counter[0]}", dev_keys, args).start()
+        mocks.append(m)
+        return m
+
+    yield factory
+    for m in mocks:
+        m.stop()
+
+
+def mock_installed_server(make_server, mock: MockClockify, env: dict | None = None, *,
+                          name: str = "mocked") -> Server:
+    """A server on a port of its own (its manifest names it), installed into the mock's
+    workspace. The bootstrap runs on install unless `env` says otherwise."""
+    port = free_port()
+    settings = {"UNIVERSAL_WEBHOOK_PORT": str(port),
+                "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+                "UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL": "true"}
+    settings.update(env or {})
+    srv = make_server(settings, name=name)
+    mock.install(srv)
+    return srv

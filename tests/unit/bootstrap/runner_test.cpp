@@ -78,6 +78,8 @@ class FakeClockify {
       if (on_time_entries_) on_time_entries_();
       return Page({"e-" + user + "-1", "e-" + user + "-2"}, page);
     }
+    // Some answers have no body at all (a 200 with Content-Length: 0).
+    if (id == "getHolidays") return Status(200, "");
     return Ok(json::array());
   }
 
@@ -292,6 +294,8 @@ TEST_F(RunnerTest, CachesEveryListPageByPageAndSkipsWhatIsForbidden) {
   EXPECT_EQ(rows.at("getTags").pages, 3);
   EXPECT_EQ(rows.at("getTags").items, 5);
   EXPECT_EQ(rows.at("getTags").next_page, 4);
+  EXPECT_EQ(rows.at("getHolidays").status, "done");
+  EXPECT_EQ(rows.at("getHolidays").items, 0);
 }
 
 TEST_F(RunnerTest, AFailingCoreEndpointFailsTheRunWithTheReason) {
@@ -371,6 +375,21 @@ TEST_F(RunnerTest, UninstallStopsTheRun) {
   EXPECT_EQ(state.status, "error");
   EXPECT_EQ(state.error_message, "stopped: the add-on was uninstalled");
   EXPECT_EQ(CallsTo("getTags page=1"), 0);
+}
+
+// Clockify revokes the token as it uninstalls: the request in flight then fails with 401, but
+// the reason the run ended is the uninstall.
+TEST_F(RunnerTest, UninstallWinsOverTheFailureItCauses) {
+  fake_.Hold("getLoggedUser");
+  auto& runner = NewRunner();
+  ASSERT_TRUE(runner.Trigger("ws-1"));
+  ASSERT_TRUE(fake_.WaitHeld());
+  runner.OnUninstalled("ws-1");
+  fake_.Fail("getLoggedUser", 401);
+  fake_.Release("getLoggedUser");
+  const auto state = WaitFinished(runner);
+  EXPECT_EQ(state.status, "error");
+  EXPECT_EQ(state.error_message, "stopped: the add-on was uninstalled");
 }
 
 TEST_F(RunnerTest, InstallAndBootstrapSettingsStartARunOnlyWhenRunOnInstall) {
