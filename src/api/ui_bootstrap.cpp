@@ -1,9 +1,8 @@
 // GET /ui/bootstrap, POST /ui/bootstrap/trigger (SPEC §4.4, §9).
 #include "api/ui_bootstrap.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "api/ui_auth.hpp"
 
@@ -17,9 +16,12 @@ json OptionalTime(const std::optional<store::TimePoint>& t) {
 }
 
 json CheckpointJson(const store::BootstrapCheckpoint& c) {
-  json j = {{"endpoint", c.endpoint},     {"operation_id", c.operation_id},
-            {"entity_type", c.entity_type}, {"status", c.status},
-            {"pages", c.pages},           {"items", c.items}};
+  json j = {{"endpoint", c.endpoint},
+            {"operation_id", c.operation_id},
+            {"entity_type", c.entity_type},
+            {"status", c.status},
+            {"pages", c.pages},
+            {"items", c.items}};
   if (!c.parent_id.empty()) j["parent_id"] = c.parent_id;
   if (c.status_code != 0) j["status_code"] = c.status_code;
   j["error_message"] = c.error_message.empty() ? json() : json(c.error_message);
@@ -76,9 +78,8 @@ asio::awaitable<http::Response> Get(AppContext& ctx, http::Request& req) {
     return d;
   });
   if (!data) co_return ErrorResponse(req, data.error());
-  co_return http::Response::Json(
-      200, Describe(data->state, data->checkpoints)
-               .dump(-1, ' ', false, json::error_handler_t::replace));
+  co_return http::Response::Json(200, Describe(data->state, data->checkpoints)
+                                          .dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 asio::awaitable<http::Response> Trigger(AppContext& ctx, http::Request& req) {

@@ -1,8 +1,7 @@
 // GET /ui/entities?type= (SPEC §4.4): the cached entities of one type, for the flow builder's
 // pickers. Keyset pages by entity id.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "api/ui_auth.hpp"
 

@@ -1,8 +1,7 @@
 #include "bootstrap/cache_refresher.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
+#include <nlohmann/json.hpp>
 
 #include "bootstrap/entity_data.hpp"
 
@@ -69,7 +68,8 @@ constexpr std::array<EventEffect, 41> kEffects = {{
 // A delete names its entity by `field` ("expenseId"), else like an upsert by its own id.
 std::string IdAt(const json& item, const std::string& field, const std::string& entity_type) {
   if (field != "id" && item.is_object()) {
-    if (auto it = item.find(field); it != item.end() && it->is_string()) return it->get<std::string>();
+    if (auto it = item.find(field); it != item.end() && it->is_string())
+      return it->get<std::string>();
   }
   return EntityIdOf(item, entity_type);
 }
@@ -119,9 +119,9 @@ Result<void> CacheRefresher::Consume(const store::WebhookRecord& webhook, const 
     if (id.empty()) continue;
     json data = *item;
     RemoveSecrets(data);
-    entities.push_back(store::CachedEntity{effect->entity_type, std::move(id),
-                                           data.dump(-1, ' ', false, json::error_handler_t::replace),
-                                           now});
+    entities.push_back(
+        store::CachedEntity{effect->entity_type, std::move(id),
+                            data.dump(-1, ' ', false, json::error_handler_t::replace), now});
   }
   return store_.UpsertEntities(webhook.workspace_id, entities);
 }

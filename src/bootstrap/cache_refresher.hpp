@@ -4,7 +4,6 @@
 // event removes it. Events that carry no entity the bootstrap caches (balances, rates,
 // invitations, time off) leave the cache alone, and so do custom webhooks.
 #include <nlohmann/json_fwd.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>

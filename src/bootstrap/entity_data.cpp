@@ -1,8 +1,7 @@
 #include "bootstrap/entity_data.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "bootstrap/entity_types.hpp"

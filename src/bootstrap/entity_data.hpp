@@ -1,7 +1,6 @@
 #pragma once
 // What the cache keeps of an entity, shared by the bootstrap and the webhook refresher.
 #include <nlohmann/json_fwd.hpp>
-
 #include <string>
 
 namespace uwh::bootstrap {

@@ -1,9 +1,8 @@
 #include "bootstrap/entity_types.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 namespace uwh::bootstrap {
@@ -30,9 +29,9 @@ std::vector<Segment> Split(std::string_view path) {
       out.push_back({std::string(part.substr(1, part.size() - 2)), true});
       continue;
     }
-    const bool version = out.empty() && part.size() >= 2 && part[0] == 'v' &&
-                         std::all_of(part.begin() + 1, part.end(),
-                                     [](char c) { return c >= '0' && c <= '9'; });
+    const bool version =
+        out.empty() && part.size() >= 2 && part[0] == 'v' &&
+        std::all_of(part.begin() + 1, part.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!version) out.push_back({std::string(part), false});
   }
   return out;
@@ -102,8 +101,8 @@ std::optional<std::string> ListPointer(const json* schema, const std::string& pr
 struct Analysis {
   OperationShape shape;
   bool deprecated = false;
-  bool direct_parent = false;      // the collection hangs right under a parent id
-  std::string direct_parent_type;  // that parent's type
+  bool direct_parent = false;       // the collection hangs right under a parent id
+  std::string direct_parent_type;   // that parent's type
   bool ends_in_collection = false;  // the path's last segment is the collection itself
 };
 

@@ -45,6 +45,7 @@ std::string SingularSnake(std::string_view segment);
 std::string LowerCamel(std::string_view words);
 
 // Every GET operation of the catalog (deprecated ones included) by operation id.
-std::map<std::string, OperationShape> DescribeGetOperations(const clockify::OpenApiCatalog& catalog);
+std::map<std::string, OperationShape> DescribeGetOperations(
+    const clockify::OpenApiCatalog& catalog);
 
 }  // namespace uwh::bootstrap

@@ -1,10 +1,9 @@
 #include "bootstrap/plan.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace uwh::bootstrap {
@@ -117,8 +116,8 @@ BootstrapPlan BuildBootstrapPlan(const clockify::OpenApiCatalog& catalog,
     }
     if (!parents.empty()) {
       if (parents.front().second.empty()) {
-        skip(order, op.operation_id, "path parameter '" + parents.front().first +
-                                         "' names no collection");
+        skip(order, op.operation_id,
+             "path parameter '" + parents.front().first + "' names no collection");
         continue;
       }
       e.parent_param = parents.front().first;
@@ -144,8 +143,8 @@ BootstrapPlan BuildBootstrapPlan(const clockify::OpenApiCatalog& catalog,
         c.keep = false;
         changed = true;
         skip(c.order, c.endpoint.operation_id,
-             "no planned list of " + c.endpoint.parent_type + " fills {" +
-                 c.endpoint.parent_param + "}");
+             "no planned list of " + c.endpoint.parent_type + " fills {" + c.endpoint.parent_param +
+                 "}");
       }
     }
   }

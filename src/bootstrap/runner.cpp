@@ -2,10 +2,9 @@
 
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
@@ -88,7 +87,8 @@ std::string FormatQueryTime(std::chrono::system_clock::time_point t) {
 // "getTasks answered 403: Feature not available" — Clockify's {"message"} when it sent one.
 std::string DescribeFailure(const std::string& operation_id, const clockify::ApiResponse& r) {
   if (r.status_code == 0) {
-    return operation_id + " got no answer from Clockify: " + (r.error.empty() ? "no response" : r.error);
+    return operation_id +
+           " got no answer from Clockify: " + (r.error.empty() ? "no response" : r.error);
   }
   std::string text = operation_id + " answered " + std::to_string(r.status_code);
   const json body = json::parse(r.body, nullptr, false);
@@ -181,8 +181,9 @@ class Execution {
   Outcome Execute() {
     const auto began = std::chrono::steady_clock::now();
     if (ctx_.catalog == nullptr) {
-      return Failed("no OpenAPI document is configured (UNIVERSAL_WEBHOOK_OPENAPI_PATH or "
-                    "UNIVERSAL_WEBHOOK_OPENAPI_URL): the bootstrap cannot plan its calls");
+      return Failed(
+          "no OpenAPI document is configured (UNIVERSAL_WEBHOOK_OPENAPI_PATH or "
+          "UNIVERSAL_WEBHOOK_OPENAPI_URL): the bootstrap cannot plan its calls");
     }
     auto state = ctx_.store.GetBootstrapState(ws_);
     if (!state) return Failed("cannot read the bootstrap state: " + state.error().message);
@@ -226,18 +227,15 @@ class Execution {
       if (auto stopped = Interruption()) return *stopped;
     }
     if (auto r = Sweep()) return *r;
-    auto progress = ctx_.store.UpdateBootstrapProgress(
-        ws_, ctx_.owner, Total(), Total(), 100);
+    auto progress = ctx_.store.UpdateBootstrapProgress(ws_, ctx_.owner, Total(), Total(), 100);
     auto finished = ctx_.store.FinishBootstrap(ws_, ctx_.owner, "completed", "", ctx_.clock.Now());
     if (!finished) return Failed("cannot record the end: " + finished.error().message);
     if (!*finished || (progress && !*progress)) return Outcome{Outcome::kLeaseLost, {}};
-    const auto ms = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
-                                                             began)
-                        .count();
+    const auto ms =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - began).count();
     const std::string seconds = std::to_string(static_cast<double>(ms) / 1000.0);
-    const std::string rps =
-        std::to_string(ms > 0 ? static_cast<double>(requests_) * 1000.0 / static_cast<double>(ms)
-                              : 0.0);
+    const std::string rps = std::to_string(
+        ms > 0 ? static_cast<double>(requests_) * 1000.0 / static_cast<double>(ms) : 0.0);
     log::Info("bootstrap completed", {{"workspace_id", ws_},
                                       {"duration_seconds", seconds},
                                       {"requests", std::to_string(requests_.load())},
@@ -320,7 +318,8 @@ class Execution {
     {
       std::lock_guard inner(mutex_);
       for (const auto& [id, t] : trackers_) {
-        if (t.total > 0 && t.remaining > 0) done += static_cast<double>(t.total - t.remaining) / t.total;
+        if (t.total > 0 && t.remaining > 0)
+          done += static_cast<double>(t.total - t.remaining) / t.total;
       }
     }
     const int total = Total();
@@ -356,8 +355,8 @@ class Execution {
       } else {
         if (row.status != "expanded") {
           auto parents = ctx_.store.ListEntityIds(ws_, e.parent_type, started_at_);
-          if (!parents) return Failed("cannot list cached " + e.parent_type + ": " +
-                                      parents.error().message);
+          if (!parents)
+            return Failed("cannot list cached " + e.parent_type + ": " + parents.error().message);
           std::vector<store::BootstrapCheckpoint> rows;
           row.status = "expanded";
           rows.push_back(row);
@@ -594,9 +593,9 @@ class Execution {
       auto deleted = ctx_.store.DeleteEntitiesFetchedBefore(ws_, type, started_at_);
       if (!deleted) return Failed("cannot remove stale entities: " + deleted.error().message);
       if (*deleted > 0) {
-        log::Info("bootstrap: stale entities removed", {{"workspace_id", ws_},
-                                                        {"entity_type", type},
-                                                        {"count", std::to_string(*deleted)}});
+        log::Info(
+            "bootstrap: stale entities removed",
+            {{"workspace_id", ws_}, {"entity_type", type}, {"count", std::to_string(*deleted)}});
       }
     }
     return std::nullopt;
@@ -648,9 +647,9 @@ class BootstrapRunner::Run {
 
  private:
   void Main() {
-    const RunContext ctx{runner_.options_, runner_.store_,  runner_.catalog_.get(),
+    const RunContext ctx{runner_.options_,  runner_.store_,  runner_.catalog_.get(),
                          runner_.defaults_, runner_.target_, runner_.call_,
-                         runner_.clock_,   runner_.owner_};
+                         runner_.clock_,    runner_.owner_};
     for (;;) {
       Execution execution(ctx, ws_, signal_);
       const Outcome outcome = execution.Execute();
@@ -840,7 +839,8 @@ void BootstrapRunner::Supervise() {
     auto resumable = store_.ListResumableBootstraps(clock_.Now());
     lock.lock();
     for (const auto& ws : lost) {
-      if (auto it = runs_.find(ws); it != runs_.end()) it->second->RequestStop(StopReason::kLeaseLost);
+      if (auto it = runs_.find(ws); it != runs_.end())
+        it->second->RequestStop(StopReason::kLeaseLost);
     }
     if (resumable) {
       for (const auto& ws : *resumable) {

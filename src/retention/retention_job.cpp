@@ -13,8 +13,7 @@ std::chrono::system_clock::duration Days(int days) { return std::chrono::hours(2
 }  // namespace
 
 RetentionJob::RetentionJob(RetentionOptions options, store::Store& store,
-                           const WorkspaceSettings& defaults, const Clock& clock,
-                           RefreshFn refresh)
+                           const WorkspaceSettings& defaults, const Clock& clock, RefreshFn refresh)
     : options_(options),
       store_(store),
       defaults_(defaults),
@@ -84,16 +83,14 @@ Result<RetentionPass> RetentionJob::RunOnce() {
     const auto now = clock_.Now();
 
     const auto log_cutoff = now - Days(settings.webhooks_webhook_log_retention_days);
-    auto webhooks = Drain([&](int limit) {
-      return store_.DeleteFinishedWebhooksBefore(ws, log_cutoff, limit);
-    });
+    auto webhooks = Drain(
+        [&](int limit) { return store_.DeleteFinishedWebhooksBefore(ws, log_cutoff, limit); });
     if (!webhooks) return Fail(webhooks.error());
     pass.webhooks_deleted += *webhooks;
 
     const auto execution_cutoff = now - Days(settings.flows_flow_execution_retention_days);
-    auto executions = Drain([&](int limit) {
-      return store_.DeleteFlowExecutionsBefore(ws, execution_cutoff, limit);
-    });
+    auto executions = Drain(
+        [&](int limit) { return store_.DeleteFlowExecutionsBefore(ws, execution_cutoff, limit); });
     if (!executions) return Fail(executions.error());
     pass.executions_deleted += *executions;
 
@@ -106,9 +103,8 @@ Result<RetentionPass> RetentionJob::RunOnce() {
       ++pass.refreshes_started;
       continue;
     }
-    auto purged = Drain([&](int limit) {
-      return store_.PurgeEntitiesFetchedBefore(ws, cache_cutoff, limit);
-    });
+    auto purged = Drain(
+        [&](int limit) { return store_.PurgeEntitiesFetchedBefore(ws, cache_cutoff, limit); });
     if (!purged) return Fail(purged.error());
     pass.entities_purged += *purged;
   }

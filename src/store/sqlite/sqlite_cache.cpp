@@ -58,8 +58,8 @@ constexpr std::string_view kFinishBootstrap =
     "completed_at = $5, claimed_by = NULL, lease_expires_at = NULL "
     "WHERE workspace_id = $1 AND claimed_by = $2 AND status = 'in_progress'";
 
-#define UWH_CHECKPOINT_COLUMNS                                                              \
-  "endpoint, operation_id, parent_id, entity_type, status, next_page, pages, items, "      \
+#define UWH_CHECKPOINT_COLUMNS                                                        \
+  "endpoint, operation_id, parent_id, entity_type, status, next_page, pages, items, " \
   "status_code, error_message, updated_at"
 constexpr std::string_view kListCheckpoints =
     "SELECT " UWH_CHECKPOINT_COLUMNS
@@ -149,6 +149,36 @@ Result<int64_t> Changes(Statement& s, std::string_view what) {
   return static_cast<int64_t>(sqlite3_changes(s.db()));
 }
 
+// Runs a statement of the run's lease: $1 workspace, $2 owner, $3 the lease's now, $4 its
+// expiry ($3 left out when `with_now` is false, and $4 is then $3). Returns the rows changed.
+Result<int64_t> RunLease(SqliteStore::Connection& w, std::string_view sql,
+                         const std::string& workspace_id, const BootstrapLease& lease,
+                         bool with_now, std::string_view what) {
+  auto stmt = w.Prepare(sql);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Statement s(*stmt);
+  s.TextNoCopy(1, workspace_id);
+  s.TextNoCopy(2, lease.owner);
+  if (with_now) {
+    s.Time(3, lease.now);
+    s.Time(4, lease.expires_at);
+  } else {
+    s.Time(3, lease.expires_at);
+  }
+  return Changes(s, what);
+}
+
+// Runs a statement whose only placeholder is $1, the workspace.
+Result<void> RunForWorkspace(SqliteStore::Connection& w, std::string_view sql,
+                             const std::string& workspace_id, std::string_view what) {
+  auto stmt = w.Prepare(sql);
+  if (!stmt) return tl::unexpected(stmt.error());
+  Statement s(*stmt);
+  s.TextNoCopy(1, workspace_id);
+  if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure(what));
+  return {};
+}
+
 Result<void> WriteEntities(SqliteStore::Connection& w, const std::string& workspace_id,
                            std::span<const CachedEntity> entities, TimePoint now) {
   auto stmt = w.Prepare(kUpsertEntity);
@@ -200,12 +230,8 @@ Result<void> WriteCheckpoints(SqliteStore::Connection& w, const std::string& wor
 
 Result<void> SqliteStore::EnsureBootstrapState(const std::string& workspace_id) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kEnsureBootstrapState);
-  if (!stmt) return tl::unexpected(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot create bootstrap state"));
-  return {};
+  return RunForWorkspace(*writer_, kEnsureBootstrapState, workspace_id,
+                         "cannot create bootstrap state");
 }
 
 Result<BootstrapState> SqliteStore::GetBootstrapState(const std::string& workspace_id) {
@@ -237,31 +263,18 @@ Result<bool> SqliteStore::StartBootstrap(const std::string& workspace_id,
   Connection& w = *writer_;
   Transaction tx(w);
   if (auto r = tx.Begin(); !r) return tl::unexpected(r.error());
-  {
-    auto stmt = w.Prepare(kEnsureBootstrapState);
-    if (!stmt) return tl::unexpected(stmt.error());
-    Statement s(*stmt);
-    s.TextNoCopy(1, workspace_id);
-    if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot create bootstrap state"));
+  if (auto r =
+          RunForWorkspace(w, kEnsureBootstrapState, workspace_id, "cannot create bootstrap state");
+      !r) {
+    return tl::unexpected(r.error());
   }
-  {
-    auto stmt = w.Prepare(kStartBootstrap);
-    if (!stmt) return tl::unexpected(stmt.error());
-    Statement s(*stmt);
-    s.TextNoCopy(1, workspace_id);
-    s.TextNoCopy(2, lease.owner);
-    s.Time(3, lease.now);
-    s.Time(4, lease.expires_at);
-    auto changed = Changes(s, "cannot claim the bootstrap");
-    if (!changed) return tl::unexpected(changed.error());
-    if (*changed == 0) return false;
-  }
-  {
-    auto stmt = w.Prepare(kDeleteCheckpoints);
-    if (!stmt) return tl::unexpected(stmt.error());
-    Statement s(*stmt);
-    s.TextNoCopy(1, workspace_id);
-    if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot clear checkpoints"));
+  auto changed =
+      RunLease(w, kStartBootstrap, workspace_id, lease, true, "cannot claim the bootstrap");
+  if (!changed) return tl::unexpected(changed.error());
+  if (*changed == 0) return false;
+  if (auto r = RunForWorkspace(w, kDeleteCheckpoints, workspace_id, "cannot clear checkpoints");
+      !r) {
+    return tl::unexpected(r.error());
   }
   if (auto r = tx.Commit(); !r) return tl::unexpected(r.error());
   return true;
@@ -270,14 +283,8 @@ Result<bool> SqliteStore::StartBootstrap(const std::string& workspace_id,
 Result<bool> SqliteStore::ResumeBootstrap(const std::string& workspace_id,
                                           const BootstrapLease& lease) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kResumeBootstrap);
-  if (!stmt) return tl::unexpected(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  s.TextNoCopy(2, lease.owner);
-  s.Time(3, lease.now);
-  s.Time(4, lease.expires_at);
-  auto changed = Changes(s, "cannot claim the bootstrap");
+  auto changed =
+      RunLease(*writer_, kResumeBootstrap, workspace_id, lease, true, "cannot claim the bootstrap");
   if (!changed) return tl::unexpected(changed.error());
   return *changed > 0;
 }
@@ -298,13 +305,8 @@ Result<std::vector<std::string>> SqliteStore::ListResumableBootstraps(TimePoint 
 Result<bool> SqliteStore::RenewBootstrapLease(const std::string& workspace_id,
                                               const BootstrapLease& lease) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kRenewLease);
-  if (!stmt) return tl::unexpected(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  s.TextNoCopy(2, lease.owner);
-  s.Time(3, lease.expires_at);
-  auto changed = Changes(s, "cannot renew the bootstrap lease");
+  auto changed = RunLease(*writer_, kRenewLease, workspace_id, lease, false,
+                          "cannot renew the bootstrap lease");
   if (!changed) return tl::unexpected(changed.error());
   return *changed > 0;
 }
@@ -383,19 +385,12 @@ Result<void> SqliteStore::CommitBootstrapProgress(const std::string& workspace_i
   Connection& w = *writer_;
   Transaction tx(w);
   if (auto r = tx.Begin(); !r) return r;
-  {
-    auto stmt = w.Prepare(kRenewLease);
-    if (!stmt) return tl::unexpected(stmt.error());
-    Statement s(*stmt);
-    s.TextNoCopy(1, workspace_id);
-    s.TextNoCopy(2, lease.owner);
-    s.Time(3, lease.expires_at);
-    auto changed = Changes(s, "cannot renew the bootstrap lease");
-    if (!changed) return tl::unexpected(changed.error());
-    if (*changed == 0) {
-      return Fail(ErrorCode::kConflict, "lease_lost",
-                  "another instance has taken over this workspace's bootstrap");
-    }
+  auto changed =
+      RunLease(w, kRenewLease, workspace_id, lease, false, "cannot renew the bootstrap lease");
+  if (!changed) return tl::unexpected(changed.error());
+  if (*changed == 0) {
+    return Fail(ErrorCode::kConflict, "lease_lost",
+                "another instance has taken over this workspace's bootstrap");
   }
   if (auto r = WriteEntities(w, workspace_id, entities, now); !r) return r;
   if (auto r = WriteCheckpoints(w, workspace_id, checkpoints, now); !r) return r;

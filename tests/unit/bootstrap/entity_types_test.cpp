@@ -102,10 +102,14 @@ TEST(EntityTypesTest, EveryGetOperationOfTheRealSpecHasItsType) {
 TEST(EntityTypesTest, ListsAndWhereTheirItemsAre) {
   const auto shapes = DescribeGetOperations(testing::Catalog());
   const std::map<std::string, std::string> lists = {
-      {"getTags", ""},                  {"getWorkspacesOfUser", ""},
-      {"getWebhooks", "/webhooks"},     {"getAddonWebhooks", "/webhooks"},
-      {"getInvoices", "/invoices"},     {"getCategories", "/categories"},
-      {"getBalancesForUser", "/balances"}, {"getSharedReportsV1", "/reports"},
+      {"getTags", ""},
+      {"getWorkspacesOfUser", ""},
+      {"getWebhooks", "/webhooks"},
+      {"getAddonWebhooks", "/webhooks"},
+      {"getInvoices", "/invoices"},
+      {"getCategories", "/categories"},
+      {"getBalancesForUser", "/balances"},
+      {"getSharedReportsV1", "/reports"},
       // {"dailyTotals":[…],"expenses":{"count":…,"expenses":[…]},"weeklyTotals":[…]}
       {"getExpenses", "/expenses/expenses"},
   };
@@ -126,20 +130,25 @@ TEST(EntityTypesTest, ParentsAreThePathIdsWithTheirCollections) {
   EXPECT_EQ(shapes.at("getTimeEntries").parents, (Parents{{"userId", "user"}}));
   EXPECT_EQ(shapes.at("getBalancesForPolicy").parents, (Parents{{"policyId", "policy"}}));
   EXPECT_EQ(shapes.at("getAddonWebhooks").parents, (Parents{{"addonId", "addon"}}));
-  EXPECT_EQ(shapes.at("getTask").parents,
-            (Parents{{"projectId", "project"}, {"taskId", "task"}}));
+  EXPECT_EQ(shapes.at("getTask").parents, (Parents{{"projectId", "project"}, {"taskId", "task"}}));
   EXPECT_TRUE(shapes.at("getTags").parents.empty());
   EXPECT_TRUE(shapes.at("getLoggedUser").parents.empty());
 }
 
 TEST(EntityTypesTest, SingularSnakeCase) {
   const std::map<std::string, std::string> cases = {
-      {"projects", "project"},       {"time-entries", "time_entry"},
-      {"user-groups", "user_group"}, {"custom-fields", "custom_field"},
-      {"policies", "policy"},        {"categories", "category"},
-      {"holidays", "holiday"},       {"addresses", "address"},
-      {"status", "status"},          {"balance", "balance"},
-      {"member-profile", "member_profile"}, {"Shared-Reports", "shared_report"},
+      {"projects", "project"},
+      {"time-entries", "time_entry"},
+      {"user-groups", "user_group"},
+      {"custom-fields", "custom_field"},
+      {"policies", "policy"},
+      {"categories", "category"},
+      {"holidays", "holiday"},
+      {"addresses", "address"},
+      {"status", "status"},
+      {"balance", "balance"},
+      {"member-profile", "member_profile"},
+      {"Shared-Reports", "shared_report"},
   };
   for (const auto& [in, out] : cases) EXPECT_EQ(SingularSnake(in), out) << in;
   EXPECT_EQ(LowerCamel("approval_request"), "approvalRequest");

@@ -98,10 +98,8 @@ TEST(BootstrapPlanTest, WhyOperationsAreNotCalled) {
   EXPECT_EQ(skipped.at("findPtoPoliciesForWorkspace"), "deprecated");
   EXPECT_EQ(skipped.at("getCreatedEntityInfo"),
             "needs query parameter 'type', which has no default");
-  EXPECT_EQ(skipped.at("getAllAssignments"),
-            "needs query parameter 'start', which has no default");
-  EXPECT_EQ(skipped.at("getSharedReportsV1"),
-            "a report operation: include_heavy_endpoints is off");
+  EXPECT_EQ(skipped.at("getAllAssignments"), "needs query parameter 'start', which has no default");
+  EXPECT_EQ(skipped.at("getSharedReportsV1"), "a report operation: include_heavy_endpoints is off");
 }
 
 TEST(BootstrapPlanTest, HeavyEndpointsAddTheReportServersLists) {

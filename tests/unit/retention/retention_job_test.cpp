@@ -24,7 +24,8 @@ constexpr auto kDay = hours(24);
 class RetentionJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "uwh_retention_XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "uwh_retention_XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     path_ = dir_ + "/uwh.db";
@@ -90,7 +91,8 @@ class RetentionJobTest : public ::testing::Test {
         "ON CONFLICT DO NOTHING");
     for (int i = 0; i < n; ++i) {
       Sql("INSERT INTO universal_webhook_flow_execution (workspace_id, flow_id, status, "
-          "started_at) VALUES ('" + ws + "', 1, 'success', '" + FormatTimestamp(kNow - age) + "')");
+          "started_at) VALUES ('" +
+          ws + "', 1, 'success', '" + FormatTimestamp(kNow - age) + "')");
     }
   }
 
@@ -143,14 +145,14 @@ class RetentionJobTest : public ::testing::Test {
 };
 
 TEST_F(RetentionJobTest, DeletesFinishedWebhooksOlderThanTheWorkspacesRetention) {
-  Install("ws-1");                                           // default: 90 days
+  Install("ws-1");  // default: 90 days
   Install("ws-2", R"({"webhooks.webhook_log_retention_days":10})");
-  Webhooks("ws-1", 3, 91 * 24h, "processed");                // old, finished: deleted
-  Webhooks("ws-1", 2, 91 * 24h, "error");                    // old, finished: deleted
-  Webhooks("ws-1", 2, 91 * 24h, "received");                 // waiting for the queue: kept
-  Webhooks("ws-1", 2, 91 * 24h, "processing");               // claimed by a worker: kept
-  Webhooks("ws-1", 3, 89 * 24h, "processed");                // within 90 days: kept
-  Webhooks("ws-2", 4, 11 * 24h, "processed");                // older than ws-2's 10 days
+  Webhooks("ws-1", 3, 91 * 24h, "processed");   // old, finished: deleted
+  Webhooks("ws-1", 2, 91 * 24h, "error");       // old, finished: deleted
+  Webhooks("ws-1", 2, 91 * 24h, "received");    // waiting for the queue: kept
+  Webhooks("ws-1", 2, 91 * 24h, "processing");  // claimed by a worker: kept
+  Webhooks("ws-1", 3, 89 * 24h, "processed");   // within 90 days: kept
+  Webhooks("ws-2", 4, 11 * 24h, "processed");   // older than ws-2's 10 days
   Webhooks("ws-2", 1, 9 * 24h, "processed");
 
   auto pass = Job().RunOnce();

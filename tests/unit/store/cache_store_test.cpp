@@ -61,9 +61,9 @@ class CacheStoreTest : public testing::StoreTest {
 // ---- Entity cache ----
 
 TEST_P(CacheStoreTest, UpsertInsertsThenReplacesByWorkspaceTypeAndId) {
-  Upsert("ws-1", {Entity("project", "p1", R"({"name":"A"})"),
-                  Entity("project", "p2", R"({"name":"B"})"),
-                  Entity("task", "p1", R"({"name":"same id, other type"})")});
+  Upsert("ws-1",
+         {Entity("project", "p1", R"({"name":"A"})"), Entity("project", "p2", R"({"name":"B"})"),
+          Entity("task", "p1", R"({"name":"same id, other type"})")});
   Upsert("ws-2", {Entity("project", "p1", R"({"name":"other workspace"})")});
   Upsert("ws-1", {Entity("project", "p1", R"({"name":"A2"})", kT0 + seconds(5))});
 
@@ -87,8 +87,8 @@ TEST_P(CacheStoreTest, UpsertInsertsThenReplacesByWorkspaceTypeAndId) {
 }
 
 TEST_P(CacheStoreTest, UpsertOfABadBatchWritesNothing) {
-  auto r = store_->UpsertEntities(
-      "ws-1", std::vector<CachedEntity>{Entity("project", "p1", "{}"), Entity("project", "", "{}")});
+  auto r = store_->UpsertEntities("ws-1", std::vector<CachedEntity>{Entity("project", "p1", "{}"),
+                                                                    Entity("project", "", "{}")});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.error().field, "entities[1]");
@@ -133,8 +133,9 @@ TEST_P(CacheStoreTest, ListPagesByIdWithACursor) {
 }
 
 TEST_P(CacheStoreTest, IdsFetchedSinceAndSweepOfOneType) {
-  Upsert("ws-1", {Entity("project", "old", "{}", kT0), Entity("project", "new", "{}", kT0 + seconds(10)),
-                  Entity("client", "old", "{}", kT0)});
+  Upsert("ws-1",
+         {Entity("project", "old", "{}", kT0), Entity("project", "new", "{}", kT0 + seconds(10)),
+          Entity("client", "old", "{}", kT0)});
   EXPECT_EQ(store_->ListEntityIds("ws-1", "project", kT0 + seconds(10)).value(),
             std::vector<std::string>{"new"});
   EXPECT_EQ(store_->ListEntityIds("ws-1", "project", kT0).value(),
@@ -188,9 +189,9 @@ TEST_P(CacheStoreTest, StartCreatesTheStateAndClearsTheLastRun) {
   ASSERT_TRUE(store_->CommitBootstrapProgress("ws-1", Lease("a", kT0),
                                               std::vector{Checkpoint("getTags", "done", 3)}, {}));
   ASSERT_TRUE(store_->UpdateBootstrapProgress("ws-1", "a", 10, 4, 40).value());
-  ASSERT_TRUE(store_->FinishBootstrap("ws-1", "a", "error", "getLoggedUser answered 500",
-                                      kT0 + seconds(2))
-                  .value());
+  ASSERT_TRUE(
+      store_->FinishBootstrap("ws-1", "a", "error", "getLoggedUser answered 500", kT0 + seconds(2))
+          .value());
   auto failed = store_->GetBootstrapState("ws-1").value();
   EXPECT_EQ(failed.status, "error");
   EXPECT_EQ(failed.error_message, "getLoggedUser answered 500");
@@ -390,10 +391,17 @@ TEST(SqliteRetentionTest, KeepsProcessingRowsAndDeletesOldExecutionsWithTheirLog
       "created_at, updated_at) VALUES (1, 'ws-1', 'f', 'NEW_TAG', 'x', 'x');"
       "INSERT INTO universal_webhook_flow_execution (workspace_id, flow_id, webhook_log_id, "
       "status, started_at) VALUES "
-      "('ws-1', 1, " + std::to_string(ids[1].id) + ", 'success', '" + FormatTimestamp(kT0) + "'),"
-      "('ws-1', 1, NULL, 'success', '" + FormatTimestamp(kT0 + seconds(1)) + "'),"
-      "('ws-1', 1, NULL, 'error', '" + FormatTimestamp(kT0 + seconds(100)) + "'),"
-      "('ws-2', 1, NULL, 'success', '" + FormatTimestamp(kT0) + "');");
+      "('ws-1', 1, " +
+          std::to_string(ids[1].id) + ", 'success', '" + FormatTimestamp(kT0) +
+          "'),"
+          "('ws-1', 1, NULL, 'success', '" +
+          FormatTimestamp(kT0 + seconds(1)) +
+          "'),"
+          "('ws-1', 1, NULL, 'error', '" +
+          FormatTimestamp(kT0 + seconds(100)) +
+          "'),"
+          "('ws-2', 1, NULL, 'success', '" +
+          FormatTimestamp(kT0) + "');");
 
   // processed and error rows go (the processed one with its execution); processing and
   // received stay, however old.
