@@ -14,6 +14,9 @@ UWH_BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 UWH_TEST_PACKAGES=(python3 python3-pytest python3-requests python3-jsonschema sqlite3 curl)
+# The browser tests: Debian's Chromium driven by playwright-core (npm), a font for its pages, and
+# openssl for running the custom-source example request the UI shows.
+UWH_BROWSER_PACKAGES=(chromium fonts-dejavu-core openssl nodejs)
 
 # Installs the Debian packages among "$@" that are missing (we run as root; sudo otherwise).
 uwh_install_packages() {

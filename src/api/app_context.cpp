@@ -159,8 +159,10 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiCustomSourceRoutes(router, ctx);
   RegisterUiExplorerRoutes(router, ctx);
   RegisterUiExplorerExecuteRoutes(router, ctx);
+  RegisterUiJsonPathRoutes(router, ctx);
   RegisterUiBootstrapRoutes(router, ctx);
   RegisterUiEntityRoutes(router, ctx);
+  RegisterUiPageRoutes(router, ctx);
 }
 
 }  // namespace uwh::api

@@ -96,8 +96,11 @@ void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiJsonPathRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiBootstrapRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiEntityRoutes(http::Router& router, AppContext& ctx);
+// GET /ui (the web UI) and its files under /ui/static/ (web_assets.hpp).
+void RegisterUiPageRoutes(http::Router& router, AppContext& ctx);
 
 // An error response for `request`.
 http::Response ErrorResponse(const http::Request& request, const Error& error);

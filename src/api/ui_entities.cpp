@@ -38,7 +38,7 @@ asio::awaitable<http::Response> List(AppContext& ctx, http::Request& req) {
   for (const auto& e : page->items) {
     json data = json::parse(e.data_json, nullptr, false);
     json item = {{"entity_type", e.entity_type},
-                 {"id", e.entity_id},
+                 {"entity_id", e.entity_id},
                  {"fetched_at", FormatTimestamp(e.fetched_at)}};
     item["name"] = data.is_object() && data.contains("name") && data["name"].is_string()
                        ? data["name"]

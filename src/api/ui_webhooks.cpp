@@ -3,6 +3,7 @@
 
 #include "api/ui_auth.hpp"
 #include "api/ui_bootstrap.hpp"
+#include "api/webhook_payload.hpp"
 #include "clockify/event_types.hpp"
 #include "ingest/custom_receiver.hpp"
 #include "lifecycle/settings.hpp"
@@ -11,6 +12,8 @@ namespace uwh::api {
 namespace {
 
 using nlohmann::json;
+
+constexpr int kActivityHours = 24;
 
 tl::unexpected<Error> Invalid(const std::string& field, const std::string& message) {
   return Fail(ErrorCode::kInvalidArgument, "validation_failed", message, field);
@@ -120,10 +123,7 @@ asio::awaitable<http::Response> GetWebhook(AppContext& ctx, http::Request& req) 
   auto record = co_await Offload(ctx, [&] { return ctx.store->GetWebhook(caller->workspace_id, *id); });
   if (!record) co_return ErrorResponse(req, record.error());
   json body = Summary(*record);
-  json payload = record->content_type == "application/x-www-form-urlencoded"
-                     ? json::parse(ingest::FormToJson(record->payload), nullptr, false)
-                     : json::parse(record->payload, nullptr, false);
-  body["payload"] = payload.is_discarded() ? json(record->payload) : payload;
+  body["payload"] = WebhookPayloadJson(*record);
   json headers = json::parse(record->headers_json, nullptr, false);
   body["headers"] = headers.is_discarded() ? json::object() : headers;
   body["executions"] = json::array();
@@ -134,11 +134,16 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
   auto caller = co_await AuthenticateUi(ctx, req);
   if (!caller) co_return ErrorResponse(req, caller.error());
   const std::string ws = caller->workspace_id;
-  const auto since = ctx.clock.Now() - std::chrono::hours(24);
+  const auto now = ctx.clock.Now();
+  const auto since = now - std::chrono::hours(24);
+  // The chart's 24 buckets are whole clock hours, the last one the current (partial) hour.
+  const auto hours_start =
+      std::chrono::floor<std::chrono::hours>(now) - std::chrono::hours(kActivityHours - 1);
   struct Data {
     store::Installation installation;
     store::BootstrapState bootstrap;
     store::WebhookStats stats;
+    std::vector<int64_t> by_hour;
     std::vector<store::WebhookToken> tokens;
     std::vector<store::CustomSource> sources;
     std::vector<store::CountByKey> entities;
@@ -153,6 +158,9 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto stats = ctx.store->GetWebhookStats(ws, since);
     if (!stats) return Fail(stats.error());
     d.stats = std::move(*stats);
+    auto by_hour = ctx.store->CountWebhooksByHour(ws, hours_start, kActivityHours);
+    if (!by_hour) return Fail(by_hour.error());
+    d.by_hour = std::move(*by_hour);
     auto tokens = ctx.store->ListWebhookTokens(ws);
     if (!tokens) return Fail(tokens.error());
     d.tokens = std::move(*tokens);
@@ -187,6 +195,8 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
                           {"by_source", Counts(s.by_source)}};
   body["webhooks_24h"]["last_received_at"] =
       s.last_received_at ? json(FormatTimestamp(*s.last_received_at)) : json();
+  body["webhooks_24h"]["by_hour"] = {{"start", FormatTimestamp(hours_start)},
+                                     {"counts", data->by_hour}};
   body["executions_24h"] = {{"total", 0}, {"by_status", json::object()}};
   body["errors_24h"] = {{"webhooks", s.errors}, {"executions", 0}};
 
@@ -217,6 +227,13 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
 }
 
 }  // namespace
+
+nlohmann::json WebhookPayloadJson(const store::WebhookRecord& record) {
+  json payload = record.content_type == "application/x-www-form-urlencoded"
+                     ? json::parse(ingest::FormToJson(record.payload), nullptr, false)
+                     : json::parse(record.payload, nullptr, false);
+  return payload.is_discarded() ? json(record.payload) : payload;
+}
 
 void RegisterUiWebhookRoutes(http::Router& router, AppContext& ctx) {
   router.Add("GET", "/ui/webhooks", [&ctx](http::Request& r) { return ListWebhooks(ctx, r); });

@@ -93,15 +93,26 @@ Result<Json> ParseControlBody(const http::Request& req) {
   return body;
 }
 
+// ?limit= of the control API's lists (default 200).
+Result<size_t> LimitQuery(const http::Request& req) {
+  const std::string* l = req.Query("limit");
+  if (l == nullptr) return size_t{200};
+  try {
+    return static_cast<size_t>(std::stoul(*l));
+  } catch (...) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed", "limit must be a number",
+                "limit");
+  }
+}
+
 std::string Str(const Json& body, const char* name) {
   auto it = body.find(name);
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// Capture by reference only (the caller's locals live in its coroutine frame): g++ 12 destroys a
-// temporary with a non-trivial destructor inside a co_await expression twice, so a lambda owning
-// a std::string there corrupts the heap (POST /_mock/install crashed with "free(): invalid
-// pointer").
+// Runs `fn` on `pool`. Capture by reference only: g++ 12 destroys a temporary with a non-trivial
+// destructor inside a co_await expression twice, so a lambda owning a std::string here corrupts
+// the heap (see Offload in api/app_context.hpp).
 template <typename F>
 asio::awaitable<std::invoke_result_t<F&>> OffloadTo(asio::thread_pool& pool, F fn) {
   using R = std::invoke_result_t<F&>;
@@ -816,6 +827,11 @@ void MockService::RegisterControlRoutes(http::Router& router) {
     out["rate_limit_per_second"] = options_.rate_limit_per_second;
     co_return JsonResponse(200, out);
   });
+  router.Add("GET", "/_mock/requests", [this](Request& req) -> asio::awaitable<Response> {
+    auto limit = LimitQuery(req);
+    if (!limit) co_return Problem(req, limit.error());
+    co_return JsonResponse(200, Json{{"requests", stats_.RecentJson(*limit)}});
+  });
   router.Add("POST", "/_mock/reset-stats", [this](Request&) -> asio::awaitable<Response> {
     stats_.Reset();
     sender_.ResetStats();
@@ -823,16 +839,9 @@ void MockService::RegisterControlRoutes(http::Router& router) {
     co_return JsonResponse(200, Json{{"status", "reset"}});
   });
   router.Add("GET", "/_mock/deliveries", [this](Request& req) -> asio::awaitable<Response> {
-    size_t limit = 200;
-    if (const std::string* l = req.Query("limit")) {
-      try {
-        limit = static_cast<size_t>(std::stoul(*l));
-      } catch (...) {
-        co_return Problem(req, Error::Make(ErrorCode::kInvalidArgument, "validation_failed",
-                                           "limit must be a number", "limit"));
-      }
-    }
-    co_return JsonResponse(200, Json{{"deliveries", sender_.RecentJson(limit)},
+    auto limit = LimitQuery(req);
+    if (!limit) co_return Problem(req, limit.error());
+    co_return JsonResponse(200, Json{{"deliveries", sender_.RecentJson(*limit)},
                                      {"stats", sender_.StatsJson()}});
   });
   router.Add("POST", "/_mock/install", [this](Request& req) -> asio::awaitable<Response> {
@@ -844,7 +853,7 @@ void MockService::RegisterControlRoutes(http::Router& router) {
                                          "manifest_url is required", "manifest_url"));
     }
     const std::string ws = Str(*body, "workspace_id");
-    auto installed = co_await OffloadTo(blocking_, [this, &url, &ws] { return Install(url, ws); });
+    auto installed = co_await OffloadTo(blocking_, [&] { return Install(url, ws); });
     if (!installed) co_return Problem(req, installed.error());
     co_return JsonResponse(200, *installed);
   });
@@ -853,7 +862,7 @@ void MockService::RegisterControlRoutes(http::Router& router) {
     if (!body) co_return Problem(req, body.error());
     const std::string ws = Str(*body, "workspace_id");
     const std::string key = Str(*body, "addon_key");
-    auto done = co_await OffloadTo(blocking_, [this, &ws, &key] { return Uninstall(ws, key); });
+    auto done = co_await OffloadTo(blocking_, [&] { return Uninstall(ws, key); });
     if (!done) co_return Problem(req, done.error());
     co_return JsonResponse(200, *done);
   });
@@ -870,9 +879,7 @@ void MockService::RegisterControlRoutes(http::Router& router) {
     const std::string ws = Str(*body, "workspace_id");
     const std::string key = Str(*body, "addon_key");
     const Json extra = body->value("body", Json::object());
-    auto sent = co_await OffloadTo(blocking_, [this, &ws, &key, &type, &extra] {
-      return SendLifecycle(ws, key, type, extra);
-    });
+    auto sent = co_await OffloadTo(blocking_, [&] { return SendLifecycle(ws, key, type, extra); });
     if (!sent) co_return Problem(req, sent.error());
     co_return JsonResponse(200, *sent);
   });

@@ -8,6 +8,7 @@ namespace {
 constexpr size_t kMaxRequestKeys = 50000;
 constexpr size_t kMaxTimes = 500000;
 constexpr size_t kMaxSeconds = 3600;
+constexpr size_t kMaxRecent = 5000;
 
 template <typename Map>
 void TrimSeconds(Map& m) {
@@ -50,6 +51,27 @@ void RequestStats::Record(const RequestRecord& r) {
     w.times.push_back(r.at);
     if (w.times.size() > kMaxTimes) w.times.pop_front();
   }
+  recent_.push_back(r);
+  if (recent_.size() > kMaxRecent) recent_.pop_front();
+}
+
+Json RequestStats::RecentJson(size_t limit) const {
+  std::lock_guard lock(mutex_);
+  Json out = Json::array();
+  const size_t first = recent_.size() > limit ? recent_.size() - limit : 0;
+  for (size_t i = first; i < recent_.size(); ++i) {
+    const RequestRecord& r = recent_[i];
+    out.push_back({{"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 r.wall.time_since_epoch())
+                                 .count()},
+                   {"method", r.method},
+                   {"operation_id", r.operation_id},
+                   {"target", r.target},
+                   {"workspace_id", r.workspace_id},
+                   {"status", r.status},
+                   {"fault", r.fault}});
+  }
+  return out;
 }
 
 Json RequestStats::ToJson() const {
@@ -89,6 +111,7 @@ void RequestStats::Reset() {
   by_status_.clear();
   per_second_.clear();
   workspaces_.clear();
+  recent_.clear();
 }
 
 }  // namespace uwh::mock

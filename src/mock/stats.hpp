@@ -30,6 +30,10 @@ class RequestStats {
  public:
   void Record(const RequestRecord& record);
   Json ToJson() const;
+  // The latest `limit` requests, oldest first: {at_ms (wall clock, ms since the epoch), method,
+  // operation_id, target, workspace_id, status, fault}. Lets tests measure the gaps between a
+  // client's attempts on the mock's side.
+  Json RecentJson(size_t limit) const;
   void Reset();
 
  private:
@@ -52,6 +56,7 @@ class RequestStats {
   std::map<std::string, uint64_t> by_status_;
   std::map<int64_t, uint64_t> per_second_;
   std::map<std::string, WorkspaceStats> workspaces_;
+  std::deque<RequestRecord> recent_;  // bounded
 };
 
 }  // namespace uwh::mock

@@ -219,6 +219,11 @@ class Store {
                                                          int limit) = 0;
   [[nodiscard]] virtual Result<WebhookStats> GetWebhookStats(const std::string& workspace_id,
                                                              TimePoint since) = 0;
+  // Webhooks received per hour, for the dashboard's activity chart: element i counts the rows
+  // with start + i hours <= received_at < start + (i + 1) hours, i in [0, hours). kInvalidArgument
+  // unless 1 <= hours <= 168.
+  [[nodiscard]] virtual Result<std::vector<int64_t>> CountWebhooksByHour(
+      const std::string& workspace_id, TimePoint start, int hours) = 0;
 
   // Custom sources. Create: kConflict when (workspace, source) exists. Delete: kNotFound when it
   // does not.

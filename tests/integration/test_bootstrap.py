@@ -171,8 +171,8 @@ def test_entities_for_pickers(installed, minter):
         pages += 1
         for item in body["items"]:
             assert item["entity_type"] == "project"
-            assert item["data"]["id"] == item["id"]
-            seen[item["id"]] = item["name"]
+            assert item["data"]["id"] == item["entity_id"]
+            seen[item["entity_id"]] = item["name"]
         cursor = body["next_cursor"]
         if not cursor:
             break

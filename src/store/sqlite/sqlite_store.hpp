@@ -58,6 +58,9 @@ class SqliteStore final : public Store {
                                                  int limit) override;
   [[nodiscard]] Result<WebhookStats> GetWebhookStats(const std::string& workspace_id,
                                                      TimePoint since) override;
+  [[nodiscard]] Result<std::vector<int64_t>> CountWebhooksByHour(const std::string& workspace_id,
+                                                                 TimePoint start,
+                                                                 int hours) override;  // sqlite_activity.cpp
 
   [[nodiscard]] Result<CustomSource> CreateCustomSource(const CustomSource& source) override;
   [[nodiscard]] Result<CustomSource> GetCustomSource(const std::string& workspace_id,

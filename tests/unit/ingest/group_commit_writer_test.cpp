@@ -116,6 +116,8 @@ class MockStore : public Store {
               (override));
   MOCK_METHOD(Result<store::WebhookStats>, GetWebhookStats,
               (const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<std::vector<int64_t>>, CountWebhooksByHour,
+              (const std::string&, store::TimePoint, int), (override));
   MOCK_METHOD(Result<store::CustomSource>, CreateCustomSource, (const store::CustomSource&),
               (override));
   MOCK_METHOD(Result<store::CustomSource>, GetCustomSource,

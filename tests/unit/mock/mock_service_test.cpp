@@ -161,6 +161,25 @@ TEST_F(MockServiceTest, QueuesWebhooksForRegisteredUrlsOnly) {
   EXPECT_EQ(stats["by_event"].size(), 1u);
 }
 
+// The control calls that block (install, uninstall, lifecycle) run on the mock's own pool. The
+// work handed there once owned its strings inside the co_await, which g++ 12 destroys twice: the
+// process died with "free(): invalid pointer" on the first POST /_mock/install.
+TEST_F(MockServiceTest, BlockingControlCallsAnswerThroughTheRouter) {
+  for (int i = 0; i < 3; ++i) {
+    auto installed = Send("POST", "/_mock/install", "",
+                          R"({"manifest_url":"http://127.0.0.1:9/manifest-of-nothing-listening"})");
+    EXPECT_EQ(installed.status, 502) << installed.body;
+    EXPECT_NE(installed.body.find("manifest_unavailable"), std::string::npos) << installed.body;
+    auto uninstalled = Send("POST", "/_mock/uninstall", "",
+                            std::string(R"({"workspace_id":")") + kWorkspace + R"("})");
+    EXPECT_EQ(uninstalled.status, 404) << uninstalled.body;
+    auto lifecycle = Send("POST", "/_mock/lifecycle", "",
+                          std::string(R"({"type":"STATUS_CHANGED","workspace_id":")") +
+                              kWorkspace + R"("})");
+    EXPECT_EQ(lifecycle.status, 404) << lifecycle.body;
+  }
+}
+
 TEST_F(MockServiceTest, UnmodelledOperationsAnswerNotFoundWithoutADocument) {
   auto r = Send("GET", std::string("/api/v1/workspaces/") + kWorkspace + "/expenses",
                 Token(kWorkspace));

@@ -684,6 +684,33 @@ TEST_P(WebhookListTest, StatsCountTheWindowAndMatchAnIndependentCount) {
   EXPECT_EQ(later->last_received_at, kT0 + seconds(2999));
 }
 
+TEST_P(WebhookListTest, HourlyCountsMatchAnIndependentCountPerHour) {
+  // Rows span kT0 .. kT0 + 2999 s; buckets from 30 minutes before kT0 split them across hours,
+  // and a start a second after a row's time moves exactly that row out of its bucket.
+  for (const TimePoint start : {kT0 - seconds(1800), kT0 + seconds(1), kT0 - seconds(7200)}) {
+    for (const std::string workspace : {"ws-1", "ws-2"}) {
+      std::vector<int64_t> expected(4, 0);
+      for (const auto& w : inserted_) {
+        if (w.row.workspace_id != workspace || w.row.received_at < start) continue;
+        const auto hour = std::chrono::duration_cast<std::chrono::hours>(w.row.received_at - start);
+        if (hour.count() < 4) ++expected[static_cast<size_t>(hour.count())];
+      }
+      auto counts = store_->CountWebhooksByHour(workspace, start, 4);
+      ASSERT_TRUE(counts) << counts.error().message;
+      EXPECT_EQ(*counts, expected) << workspace << " from " << FormatTimestamp(start);
+    }
+  }
+  auto none = store_->CountWebhooksByHour("ws-3", kT0, 24);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, std::vector<int64_t>(24, 0));
+  for (const int hours : {0, 169}) {
+    auto bad = store_->CountWebhooksByHour("ws-1", kT0, hours);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().kind, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(bad.error().field, "hours");
+  }
+}
+
 TEST_P(StoreTest, StatsOrderEventTypesByCountThenName) {
   std::vector<NewWebhook> batch;
   auto add = [&](const char* event, const char* status, const char* source, int n) {
