@@ -1,10 +1,8 @@
 #include "bootstrap/plan.hpp"
 
 #include <algorithm>
-#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 namespace uwh::bootstrap {
 namespace {
