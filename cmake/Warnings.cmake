@@ -1,6 +1,8 @@
 # uwh_warnings(target): the warning set every target of ours builds with.
 function(uwh_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+  # -Wshadow=local is g++'s alone (clang builds the fuzz targets).
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
+                                           $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
                                            -Wnon-virtual-dtor -Wno-missing-field-initializers
                                            # g++ 12 misreads Asio's coroutine-frame allocator.
                                            -Wno-mismatched-new-delete)

@@ -12,7 +12,10 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   std::unique_ptr<AppContext> ctx(new AppContext(std::move(config), clock));
   const Config& c = ctx->config;
 
-  auto store = store::OpenStore(c.database_url, c.db_synchronous_full);
+  store::StoreOptions store_options;
+  store_options.synchronous_full = c.db_synchronous_full;
+  store_options.pool_size = c.db_pool_size;
+  auto store = store::OpenStore(c.database_url, store_options);
   if (!store) return Fail(store.error());
   ctx->store = std::move(*store);
   auto version = ctx->store->Migrate();
@@ -49,25 +52,34 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
       std::make_unique<ingest::CustomReceiver>(ctx->config, *ctx->store, *ctx->secrets, clock);
   ctx->writer = std::make_unique<ingest::GroupCommitWriter>(
       *ctx->store, ingest::GroupCommitWriter::Options{});
-  ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock);
+  // On PostgreSQL every instance paces each workspace together with the others.
+  ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock, nullptr,
+                                                                  ctx->store->SharedApiPace());
   ctx->api_client = std::make_unique<clockify::ApiClient>(clockify::ApiClientOptions{},
                                                           *ctx->limiter, clock);
+  AppContext* raw = ctx.get();
+  ctx->registrar = std::make_unique<lifecycle::WebhookRegistrar>(
+      lifecycle::WebhookRegistrar::Options{c.base_url, c.extra_events}, *ctx->store, *ctx->secrets,
+      *ctx->directory, [raw](const std::string& ws) { return raw->ApiTargetFor(ws); },
+      [raw](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
+        return raw->api_client->Call(target, request);
+      });
+  ctx->installations->AddListener(ctx->registrar.get());
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
   if (auto ok = ctx->LoadCatalog(); !ok) return Fail(ok.error());
-  AppContext* self = ctx.get();
   ctx->bootstrap = std::make_unique<bootstrap::BootstrapRunner>(
       bootstrap::RunnerOptions{}, *ctx->store, ctx->catalog, ctx->config.workspace_defaults,
-      [self](const std::string& workspace_id) { return self->ApiTargetFor(workspace_id); },
-      [self](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
-        return self->api_client->Call(target, request);
+      [raw](const std::string& workspace_id) { return raw->ApiTargetFor(workspace_id); },
+      [raw](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
+        return raw->api_client->Call(target, request);
       },
       clock);
   ctx->installations->AddListener(ctx->bootstrap.get());
   ctx->cache_refresher = std::make_unique<bootstrap::CacheRefresher>(*ctx->store, clock);
   ctx->retention = std::make_unique<retention::RetentionJob>(
       retention::RetentionOptions{}, *ctx->store, ctx->config.workspace_defaults, clock,
-      [self](const std::string& workspace_id) {
-        return self->bootstrap->Trigger(workspace_id).has_value();
+      [raw](const std::string& workspace_id) {
+        return raw->bootstrap->Trigger(workspace_id).has_value();
       });
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
   return ctx;
@@ -122,7 +134,9 @@ void AppContext::StartBackgroundWork() {
 void AppContext::Shutdown() {
   if (retention) retention->Stop();
   if (bootstrap) bootstrap->Stop();
+  if (registrar) registrar->Stop();
   if (writer) writer->Stop();
+  upstream.join();
   blocking.join();
 }
 

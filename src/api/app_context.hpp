@@ -20,6 +20,7 @@
 #include "ingest/group_commit_writer.hpp"
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
+#include "lifecycle/webhook_registrar.hpp"
 #include "retention/retention_job.hpp"
 #include "store/store.hpp"
 
@@ -35,8 +36,9 @@ struct AppContext {
   // Starts the background work that runs beside the server: the bootstrap runner (which resumes
   // interrupted bootstraps) and the retention job.
   void StartBackgroundWork();
-  // Stops background work: the retention job, bootstraps (at a request boundary, resumable), the
-  // group-commit writer (after committing what it holds) and the blocking pool.
+  // Stops background work: the retention job, webhook registration, bootstraps (at a request
+  // boundary, resumable), the group-commit writer (after committing what it holds) and the
+  // blocking pool.
   void Shutdown();
 
   Config config;
@@ -60,28 +62,46 @@ struct AppContext {
   // Keeps the entity cache fresh: the webhook queue worker hands it every committed webhook.
   std::unique_ptr<bootstrap::CacheRefresher> cache_refresher;
   std::unique_ptr<retention::RetentionJob> retention;
+  // Subscribes the extra event types through Clockify's Webhooks API after each install.
+  std::unique_ptr<lifecycle::WebhookRegistrar> registrar;
 
   // Blocking: where and as whom to call Clockify for a workspace (its installation's URLs, token
   // and max_rps). 403 not_installed without an active installation.
   [[nodiscard]] Result<clockify::ApiTarget> ApiTargetFor(const std::string& workspace_id);
   // Blocking work (database reads and lifecycle writes) runs here, never on the HTTP threads.
   asio::thread_pool blocking{4};
+  // Calls to Clockify run here (OffloadUpstream): they wait for the workspace's limiter and the
+  // network, mostly asleep, and must not hold the threads that database work needs. Its size
+  // also bounds how many calls are in flight at once.
+  static constexpr int kUpstreamThreads = 8;
+  asio::thread_pool upstream{kUpstreamThreads};
 
  private:
   AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
   Result<void> LoadCatalog();
 };
 
-// Runs `fn` on the blocking pool; the caller resumes on its own executor with fn's result.
+// Runs `fn` on `pool`; the caller resumes on its own executor with fn's result.
 // Capture by reference only: g++ 12 destroys a temporary with a non-trivial destructor inside a
 // co_await expression twice, so a lambda owning a std::string there corrupts the heap.
 template <typename F>
-asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
+asio::awaitable<std::invoke_result_t<F&>> OffloadTo(asio::thread_pool& pool, F fn) {
   using R = std::invoke_result_t<F&>;
   co_return co_await asio::co_spawn(
-      ctx.blocking.get_executor(),
-      [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
+      pool.get_executor(), [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
       asio::use_awaitable);
+}
+
+// Database work: on the blocking pool.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> Offload(AppContext& ctx, F fn) {
+  co_return co_await OffloadTo(ctx.blocking, std::move(fn));
+}
+
+// Calls to Clockify (ApiClient): on the upstream pool.
+template <typename F>
+asio::awaitable<std::invoke_result_t<F&>> OffloadUpstream(AppContext& ctx, F fn) {
+  co_return co_await OffloadTo(ctx.upstream, std::move(fn));
 }
 
 // Appends a row through the group-commit writer; resumes once it is durably committed.

@@ -1,5 +1,6 @@
-// GET /healthz, /readyz, /manifest (SPEC §4.1).
+// GET /healthz, /readyz, /manifest, /metrics (SPEC §4.1).
 #include "api/app_context.hpp"
+#include "common/metrics.hpp"
 
 namespace uwh::api {
 
@@ -27,6 +28,16 @@ void RegisterHealthRoutes(http::Router& router, AppContext& ctx) {
 
   router.Add("GET", "/manifest", [&ctx](http::Request&) -> asio::awaitable<http::Response> {
     co_return http::Response::Json(200, ctx.manifest_json);
+  });
+
+  // Public like the health checks (SPEC §4.1): label values are route patterns, event types,
+  // source names and status codes, never a path, a token or a secret.
+  router.Add("GET", "/metrics", [&ctx](http::Request&) -> asio::awaitable<http::Response> {
+    metrics::IngestQueueDepth().Set(static_cast<double>(ctx.writer->Pending()));
+    http::Response response;
+    response.content_type = std::string(metrics::kContentType);
+    response.body = metrics::Default().Render();
+    co_return response;
   });
 }
 

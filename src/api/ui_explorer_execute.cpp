@@ -50,7 +50,7 @@ asio::awaitable<http::Response> Execute(AppContext& ctx, http::Request& req) {
   if (!request) co_return ErrorResponse(req, request.error());
   request->priority = clockify::Priority::kInteractive;
 
-  auto response = co_await Offload(ctx, [&]() -> Result<clockify::ApiResponse> {
+  auto response = co_await OffloadUpstream(ctx, [&]() -> Result<clockify::ApiResponse> {
     auto target = ctx.ApiTargetFor(caller->workspace_id);
     if (!target) return Fail(target.error());
     return ctx.api_client->Call(*target, *request);

@@ -1,6 +1,7 @@
 // GET /ui/webhooks, GET /ui/webhooks/{id}, GET /ui/dashboard (SPEC §4.4).
 #include <nlohmann/json.hpp>
 
+#include "api/event_coverage.hpp"
 #include "api/ui_auth.hpp"
 #include "api/ui_bootstrap.hpp"
 #include "api/webhook_payload.hpp"
@@ -145,6 +146,7 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     store::WebhookStats stats;
     std::vector<int64_t> by_hour;
     std::vector<store::WebhookToken> tokens;
+    std::vector<store::WebhookRegistration> registrations;
     std::vector<store::CustomSource> sources;
     std::vector<store::CountByKey> entities;
   };
@@ -164,6 +166,9 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto tokens = ctx.store->ListWebhookTokens(ws);
     if (!tokens) return Fail(tokens.error());
     d.tokens = std::move(*tokens);
+    auto registrations = ctx.store->ListWebhookRegistrations(ws);
+    if (!registrations) return Fail(registrations.error());
+    d.registrations = std::move(*registrations);
     auto sources = ctx.store->ListCustomSources(ws);
     if (!sources) return Fail(sources.error());
     d.sources = std::move(*sources);
@@ -201,25 +206,7 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
   body["errors_24h"] = {{"webhooks", s.errors}, {"executions", 0}};
 
   // Which event types reach the add-on, and how (SPEC §8).
-  json coverage = json::array();
-  for (const std::string_view event : clockify::AllEventTypes()) {
-    json item = {{"event_type", event}, {"reaches", false}, {"route", nullptr}};
-    for (const auto& t : data->tokens) {
-      if (t.event_type == event) {
-        item["reaches"] = true;
-        item["route"] = t.route;
-      }
-    }
-    if (!item["reaches"].get<bool>()) {
-      const bool configured =
-          std::find(ctx.config.extra_events.begin(), ctx.config.extra_events.end(), event) !=
-          ctx.config.extra_events.end();
-      item["reason"] = configured ? "registration through the Webhooks API is not built yet"
-                                  : "not subscribed";
-    }
-    coverage.push_back(std::move(item));
-  }
-  body["event_coverage"] = std::move(coverage);
+  body["event_coverage"] = EventCoverage(ctx.config, data->tokens, data->registrations);
   json sources = json::array();
   for (const auto& src : data->sources) sources.push_back(src.source);
   body["custom_sources"] = std::move(sources);

@@ -1,5 +1,6 @@
 #include "app/commands.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,17 +47,26 @@ bool ParseDuration(const std::string& text, std::chrono::seconds* out) {
   return true;
 }
 
+// Raises the soft descriptor limit to the hard one (every client connection is a descriptor;
+// the usual soft default of 1024 would cap a server at about a thousand clients) and returns the
+// limit now in force.
+rlim_t RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
 }  // namespace
 
 int Serve() {
   auto config = LoadConfig();
   if (!config) return ConfigError(config.error());
   log::SetLevel(config->log_level);
-  if (config->database_kind == DatabaseKind::kPostgres) {
-    return ConfigError(Error::Make(ErrorCode::kInvalidArgument, "invalid_config",
-                                   "UNIVERSAL_WEBHOOK_DATABASE_URL: PostgreSQL is not supported by "
-                                   "this build yet; use sqlite:///path"));
-  }
   auto created = api::AppContext::Create(*config, SystemClock::Instance());
   if (!created) return ConfigError(created.error());
   api::AppContext& ctx = **created;
@@ -70,6 +80,21 @@ int Serve() {
   options.host = ctx.config.host;
   options.port = ctx.config.port;
   options.max_body_bytes = ctx.config.max_body_bytes;
+  options.header_timeout = std::chrono::seconds(ctx.config.header_timeout_seconds);
+  options.body_timeout = std::chrono::seconds(ctx.config.body_timeout_seconds);
+  options.min_body_rate = ctx.config.min_body_bytes_per_second;
+  options.keep_alive_timeout = std::chrono::seconds(ctx.config.keep_alive_timeout_seconds);
+  options.max_connections = static_cast<size_t>(ctx.config.max_connections);
+  // Descriptors beyond the connections: the database, logs, the blocking pool's calls out.
+  constexpr rlim_t kReservedDescriptors = 256;
+  const rlim_t descriptors = RaiseDescriptorLimit();
+  if (descriptors != RLIM_INFINITY && options.max_connections + kReservedDescriptors > descriptors) {
+    options.max_connections =
+        descriptors > 2 * kReservedDescriptors ? descriptors - kReservedDescriptors : descriptors / 2;
+    log::Warn("UNIVERSAL_WEBHOOK_MAX_CONNECTIONS lowered to fit the descriptor limit",
+              {{"max_connections", std::to_string(options.max_connections)},
+               {"descriptor_limit", std::to_string(descriptors)}});
+  }
   http::Server server(ioc, options, router);
   auto port = server.Listen();
   if (!port) return ConfigError(port.error());
@@ -84,12 +109,16 @@ int Serve() {
   asio::steady_timer deadline(ioc);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
-    log::Info("shutting down: finishing requests in flight");
+    log::Info("shutting down: finishing requests in flight",
+              {{"connections", std::to_string(server.ActiveConnections())}});
     server.Stop([&ioc] { asio::post(ioc, [&ioc] { ioc.stop(); }); });
     // A request that never finishes must not hold the process forever.
-    deadline.expires_after(std::chrono::seconds(10));
-    deadline.async_wait([&ioc](const boost::system::error_code& e) {
-      if (!e) ioc.stop();
+    deadline.expires_after(std::chrono::seconds(ctx.config.shutdown_grace_seconds));
+    deadline.async_wait([&ioc, &server](const boost::system::error_code& e) {
+      if (e) return;
+      log::Warn("shutdown grace period over: closing the connections left",
+                {{"connections", std::to_string(server.ActiveConnections())}});
+      ioc.stop();
     });
   });
 
@@ -106,7 +135,10 @@ int Migrate() {
   auto config = LoadConfig();
   if (!config) return ConfigError(config.error());
   log::SetLevel(config->log_level);
-  auto store = store::OpenStore(config->database_url, config->db_synchronous_full);
+  store::StoreOptions options;
+  options.synchronous_full = config->db_synchronous_full;
+  options.pool_size = 1;
+  auto store = store::OpenStore(config->database_url, options);
   if (!store) return ConfigError(store.error());
   auto version = (*store)->Migrate();
   if (!version) return ConfigError(version.error());
@@ -187,6 +219,7 @@ int MockClockify(const MockClockifyOptions& o) {
     if (const char* env = std::getenv("UNIVERSAL_WEBHOOK_OPENAPI_PATH")) options.openapi_path = env;
   }
   options.rate_limit_per_second = o.rate_limit;
+  options.seed_sizes.users = o.users;
   options.allow_remote_control = o.allow_remote_control;
   auto service = mock::MockService::Create(options, SystemClock::Instance());
   if (!service) return ConfigError(service.error());

@@ -33,6 +33,7 @@ struct MockClockifyOptions {
   std::string openapi_path;  // empty: UNIVERSAL_WEBHOOK_OPENAPI_PATH, else unmodelled ops 404
   std::string public_url;    // empty: http://host:port
   size_t rate_limit = 50;
+  int users = 8;  // seeded users per workspace (the first is the owner, the second an admin)
   int threads = 2;
   std::string log_level = "info";
   bool allow_remote_control = false;

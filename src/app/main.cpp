@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--openapi", mock.openapi_path, "Clockify's openapi.json: unmodelled operations answer an example (default: UNIVERSAL_WEBHOOK_OPENAPI_PATH)");
   mock_cmd->add_option("--public-url", mock.public_url, "URL the add-on reaches the mock at (default: http://host:port)");
   mock_cmd->add_option("--rate-limit", mock.rate_limit, "Requests per second per workspace before 429")->capture_default_str();
+  mock_cmd->add_option("--users", mock.users, "Users seeded per workspace (owner, admin, then users)")
+      ->check(CLI::Range(2, 200))
+      ->capture_default_str();
   mock_cmd->add_option("--threads", mock.threads, "HTTP threads")->capture_default_str();
   mock_cmd->add_option("--log-level", mock.log_level, "debug, info, warning or error")->capture_default_str();
   mock_cmd->add_flag("--allow-remote-control", mock.allow_remote_control, "Serve /_mock on a non-loopback address too");

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "common/logging.hpp"
+#include "common/metrics.hpp"
 
 namespace uwh::clockify {
 namespace {
@@ -224,6 +225,10 @@ struct ApiClient::Impl {
     }
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.list);
 
+    // libcurl sends a request again by itself when a reused connection dies before any answer.
+    // That is fine for GET, PUT and DELETE, but a POST or PATCH may have reached Clockify: those
+    // go on a connection of their own, which libcurl never retries.
+    if (!IsIdempotent(method)) curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, 1L);
     if (method == "GET") {
       curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
     } else {
@@ -372,6 +377,15 @@ Result<ApiResponse> ApiClient::Call(const ApiTarget& target, const ApiRequest& r
 
   const auto elapsed = impl_->clock.Now() - started;
   response.latency = std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(elapsed));
+  metrics::ApiCalls(request.operation_id, response.status_code);
+  if (log::Enabled(log::Level::kDebug)) {
+    log::Debug("clockify call", {{"operation_id", request.operation_id},
+                                 {"workspace_id", target.workspace_id},
+                                 {"method", method},
+                                 {"status", std::to_string(response.status_code)},
+                                 {"attempts", std::to_string(response.attempts)},
+                                 {"latency_ms", std::to_string(response.latency.count())}});
+  }
   const std::string& token = target.addon_token;
   Redact(response.url, token);
   Redact(response.body, token);

@@ -434,6 +434,10 @@ Result<std::shared_ptr<const OpenApiCatalog>> OpenApiCatalog::FromText(std::stri
       catalog->tags_.push_back(t);
     }
   }
+  for (auto& o : catalog->operations_) {
+    o.summary_json = OperationToJson(o, /*detail=*/false).dump(-1, ' ', false,
+                                                               Json::error_handler_t::replace);
+  }
   return std::shared_ptr<const OpenApiCatalog>(std::move(catalog));
 }
 

@@ -49,6 +49,9 @@ struct Operation {
   // Schema of the first 2xx application/json response (else the first 2xx "*/*", which Clockify's
   // report operations declare), resolved; null when none.
   std::shared_ptr<const nlohmann::json> response_schema;
+  // OperationToJson(*this, /*detail=*/false), serialised once at load: the explorer's list is
+  // the catalog's hottest read and its items never change.
+  std::string summary_json;
 };
 
 struct OperationFilter {

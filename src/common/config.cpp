@@ -96,29 +96,17 @@ class Reader {
   const std::map<std::string, std::string>& vars_;
 };
 
-// sqlite:///rel, sqlite:////abs, sqlite+aiosqlite:///…, sqlite:///:memory:, postgresql://…
-Result<void> ParseDatabaseUrl(Config& config) {
-  const std::string& url = config.database_url;
-  for (std::string_view scheme : {"sqlite+aiosqlite://", "sqlite://"}) {
-    if (url.rfind(scheme, 0) == 0) {
-      std::string rest = url.substr(scheme.size());
-      if (rest.empty() || rest[0] != '/' || rest.size() < 2) {
-        return Reader::Invalid("DATABASE_URL",
-                               "must look like sqlite:///./file.db or sqlite:////abs/file.db");
-      }
-      config.database_kind = DatabaseKind::kSqlite;
-      config.sqlite_path = rest.substr(1);  // "/./x.db" → "./x.db", "//abs" → "/abs"
-      return {};
-    }
+// The backend and, for SQLite, the file (common/database_url.hpp reads every accepted form).
+Result<void> CheckDatabaseUrl(Config& config) {
+  auto url = ParseDatabaseUrl(config.database_url);
+  if (!url) {
+    Error error = url.error();
+    error.code = "invalid_config";
+    return tl::unexpected(std::move(error));
   }
-  for (std::string_view scheme : {"postgresql+asyncpg://", "postgresql://", "postgres://"}) {
-    if (url.rfind(scheme, 0) == 0) {
-      config.database_kind = DatabaseKind::kPostgres;
-      return {};
-    }
-  }
-  return Reader::Invalid("DATABASE_URL",
-                         "must start with sqlite:///, sqlite+aiosqlite:/// or postgresql://");
+  config.database_kind = url->kind;
+  if (url->kind == DatabaseKind::kSqlite) config.sqlite_path = url->sqlite_path;
+  return {};
 }
 
 Result<void> Load(const Reader& r, Config& c) {
@@ -128,6 +116,7 @@ Result<void> Load(const Reader& r, Config& c) {
       r.String("BASE_URL", &c.base_url),
       r.Integer("THREADS", &c.threads, 1, 64),
       r.String("DATABASE_URL", &c.database_url),
+      r.Integer("DB_POOL_SIZE", &c.db_pool_size, 1, 100),
       r.String("ENCRYPTION_KEY", &c.encryption_key),
       r.String("ENCRYPTION_KEY_FILE", &c.encryption_key_file),
       r.String("CLOCKIFY_PUBLIC_KEY_PATH", &c.clockify_public_key_path),
@@ -139,6 +128,12 @@ Result<void> Load(const Reader& r, Config& c) {
       r.List("MANIFEST_EVENTS", &c.manifest_events),
       r.List("EXTRA_EVENTS", &c.extra_events),
       r.Integer("MAX_BODY_BYTES", &c.max_body_bytes, 1024, 64LL << 20),
+      r.Integer("MAX_CONNECTIONS", &c.max_connections, 16, 1'000'000),
+      r.Integer("HEADER_TIMEOUT_SECONDS", &c.header_timeout_seconds, 1, 300),
+      r.Integer("BODY_TIMEOUT_SECONDS", &c.body_timeout_seconds, 1, 3600),
+      r.Integer("MIN_BODY_BYTES_PER_SECOND", &c.min_body_bytes_per_second, 1, 1LL << 30),
+      r.Integer("KEEP_ALIVE_TIMEOUT_SECONDS", &c.keep_alive_timeout_seconds, 1, 3600),
+      r.Integer("SHUTDOWN_GRACE_SECONDS", &c.shutdown_grace_seconds, 1, 600),
       r.Integer("DEDUP_WINDOW_SECONDS", &c.dedup_window_seconds, 0, 7 * 24 * 3600),
       r.String("LOG_LEVEL", &c.log_level),
       r.String("OPENAPI_PATH", &c.openapi_path),
@@ -194,7 +189,7 @@ Result<void> Load(const Reader& r, Config& c) {
   if (c.addon_key.empty()) return Reader::Invalid("ADDON_KEY", "must not be empty");
   if (c.manifest_events.empty()) c.manifest_events = DefaultManifestEvents();
   if (!r.Find("EXTRA_EVENTS")) c.extra_events = DefaultExtraEvents();
-  if (auto ok = ParseDatabaseUrl(c); !ok) return ok;
+  if (auto ok = CheckDatabaseUrl(c); !ok) return ok;
   if (c.verify_signatures && c.clockify_public_key_path.empty()) {
     return Reader::Invalid(
         "CLOCKIFY_PUBLIC_KEY_PATH",

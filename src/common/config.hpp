@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/database_url.hpp"
 #include "common/error.hpp"
 
 namespace uwh {
@@ -26,8 +27,6 @@ struct WorkspaceSettings {
   int data_cache_ttl_days = 7;
 };
 
-enum class DatabaseKind { kSqlite, kPostgres };
-
 struct Config {
   // Where and how to serve.
   std::string host = "0.0.0.0";
@@ -39,7 +38,9 @@ struct Config {
   DatabaseKind database_kind = DatabaseKind::kSqlite;
   std::string database_url = "sqlite:///./universal_webhook.db";
   std::string sqlite_path = "./universal_webhook.db";  // when database_kind is kSqlite
+  // SQLite synchronous=FULL, PostgreSQL synchronous_commit on (else NORMAL / off).
   bool db_synchronous_full = true;
+  int db_pool_size = 8;  // PostgreSQL connections at most
 
   // Secrets and trust.
   std::string encryption_key;         // base64 or hex of 32 bytes; empty: use the key file
@@ -57,6 +58,13 @@ struct Config {
 
   // Requests.
   int64_t max_body_bytes = 1 << 20;
+  // Connections (slow clients, floods; see http::ServerOptions) and the graceful stop.
+  int max_connections = 10000;
+  int header_timeout_seconds = 10;
+  int body_timeout_seconds = 10;
+  int64_t min_body_bytes_per_second = 32 * 1024;
+  int keep_alive_timeout_seconds = 60;
+  int shutdown_grace_seconds = 10;  // SIGTERM: how long requests in flight may take to finish
   int dedup_window_seconds = 300;
   std::string log_level = "info";
 

@@ -1,8 +1,36 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+
+#include "common/metrics.hpp"
 
 namespace uwh::http {
+
+// One histogram per status class (1xx … 5xx) of one route, looked up in the registry the first
+// time a response of that class is seen, so that timing a request is a pointer read.
+struct Router::LatencySlots {
+  LatencySlots(std::string m, std::string r) : method(std::move(m)), route(std::move(r)) {}
+
+  void Observe(int status, std::chrono::steady_clock::duration elapsed) {
+    static constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    const size_t i = static_cast<size_t>(std::clamp(status / 100, 1, 5) - 1);
+    metrics::Histogram* h = slots[i].load(std::memory_order_acquire);
+    if (h == nullptr) {
+      h = &metrics::RequestDuration().With({method, route, kClasses[i]});
+      slots[i].store(h, std::memory_order_release);
+    }
+    h->Observe(std::chrono::duration<double>(elapsed).count());
+  }
+
+  const std::string method;
+  const std::string route;
+  std::array<std::atomic<metrics::Histogram*>, 5> slots{};
+};
+
+Router::Router() : unmatched_latency_(std::make_shared<LatencySlots>("", "unmatched")) {}
 
 std::vector<std::string> SplitPath(std::string_view path) {
   std::vector<std::string> out;
@@ -18,7 +46,8 @@ std::vector<std::string> SplitPath(std::string_view path) {
 }
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  Entry e{std::move(method), SplitPath(pattern), 0, std::move(handler)};
+  auto latency = std::make_shared<LatencySlots>(method, pattern);
+  Entry e{std::move(method), SplitPath(pattern), 0, std::move(handler), std::move(latency)};
   for (const auto& s : e.segments) {
     if (s.empty() || s.front() != '{') ++e.literal_count;
   }
@@ -30,6 +59,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
 }
 
 asio::awaitable<Response> Router::Route(Request& request) const {
+  const auto started = std::chrono::steady_clock::now();
   const auto segments = SplitPath(request.path);
   bool path_known = false;
   for (const auto& e : entries_) {
@@ -57,19 +87,22 @@ asio::awaitable<Response> Router::Route(Request& request) const {
     path_known = true;
     if (e.method != request.method && !(e.method == "GET" && request.method == "HEAD")) continue;
     request.path_params = std::move(params);
-    co_return co_await e.handler(request);
+    Response response = co_await e.handler(request);
+    e.latency->Observe(response.status, std::chrono::steady_clock::now() - started);
+    co_return response;
   }
-  if (path_known) {
-    Response r = Response::FromError(
-        Error::Make(ErrorCode::kInvalidArgument, "method_not_allowed",
-                    "method " + request.method + " is not allowed on " + request.path),
-        request.request_id);
-    r.status = 405;
-    co_return r;
-  }
-  co_return Response::FromError(
-      Error::Make(ErrorCode::kNotFound, "not_found", "no such endpoint: " + request.path),
-      request.request_id);
+  Response response =
+      path_known
+          ? Response::FromError(
+                Error::Make(ErrorCode::kInvalidArgument, "method_not_allowed",
+                            "method " + request.method + " is not allowed on " + request.path),
+                request.request_id)
+          : Response::FromError(
+                Error::Make(ErrorCode::kNotFound, "not_found", "no such endpoint: " + request.path),
+                request.request_id);
+  if (path_known) response.status = 405;
+  unmatched_latency_->Observe(response.status, std::chrono::steady_clock::now() - started);
+  co_return response;
 }
 
 }  // namespace uwh::http

@@ -3,11 +3,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <vector>
 
 #include "common/crypto.hpp"
 #include "common/logging.hpp"
+#include "common/metrics.hpp"
 
 namespace uwh::http {
 namespace {
@@ -53,10 +55,27 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& r, const std::string& req
 
 }  // namespace
 
+// Where a session is, for eviction and for a graceful stop: waiting on its client (kIdle,
+// kHeader, kBody) or serving a request (kBusy).
+enum class Phase : uint8_t { kIdle, kHeader, kBody, kBusy };
+
 struct Server::Session {
   explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+
+  void Enter(Phase p) {
+    if (p != Phase::kBusy) {
+      waiting_since.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                          std::memory_order_relaxed);
+    }
+    phase.store(p, std::memory_order_release);
+  }
+
   beast::tcp_stream stream;
-  bool busy = false;  // touched only on the session's strand
+  // Written on the session's strand; read by the acceptor when it picks a session to evict.
+  std::atomic<Phase> phase{Phase::kHeader};
+  std::atomic<int64_t> waiting_since{std::chrono::steady_clock::now().time_since_epoch().count()};
+  std::atomic<bool> evict_requested{false};
+  bool evicted = false;  // strand only
 };
 
 Server::Server(asio::io_context& ioc, ServerOptions options, const Router& router)
@@ -101,7 +120,8 @@ asio::awaitable<void> Server::AcceptLoop() {
       co_await pause.async_wait(kTuple);
       continue;
     }
-    if (active_.load() >= options_.max_connections) {
+    if (active_.load() >= options_.max_connections && !EvictOne()) {
+      metrics::ConnectionsClosed("refused").Inc();
       beast::error_code ignored;
       socket.close(ignored);
       continue;
@@ -114,6 +134,7 @@ asio::awaitable<void> Server::AcceptLoop() {
       sessions_.insert(session);
     }
     ++active_;
+    metrics::ConnectionsActive().Add(1);
     auto executor = session->stream.get_executor();
     asio::co_spawn(executor, RunSession(session), [this, session](std::exception_ptr) {
       {
@@ -128,38 +149,62 @@ asio::awaitable<void> Server::AcceptLoop() {
 asio::awaitable<void> Server::RunSession(std::shared_ptr<Session> s) {
   beast::flat_buffer buffer;
   bool first = true;
-  while (!stopping_) {
+  const char* closed_because = nullptr;  // why the server closed the connection, if it did
+  while (!stopping_ && !s->evicted) {
+    if (!first && buffer.size() == 0) {
+      // Between requests the client may stay silent up to keep_alive_timeout; the header clock
+      // starts with the next request's first byte.
+      s->Enter(Phase::kIdle);
+      s->stream.expires_after(options_.keep_alive_timeout);
+      auto [iec, in] = co_await s->stream.async_read_some(buffer.prepare(2048), kTuple);
+      if (iec) {
+        if (iec == beast::error::timeout) closed_because = "idle_timeout";
+        break;
+      }
+      buffer.commit(in);
+    }
+    s->Enter(Phase::kHeader);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(options_.max_body_bytes));
-    s->stream.expires_after(first ? options_.request_timeout : options_.keep_alive_timeout);
+    s->stream.expires_after(options_.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(s->stream, buffer, parser, kTuple);
     std::string request_id;
     auto reject = [&](const Error& error) {
       if (request_id.empty()) request_id = id_prefix_ + "-" + std::to_string(++next_id_);
       return ToBeast(Response::FromError(error, request_id), request_id, 11, false, false);
     };
-    if (!hec) {
+    beast::error_code ec = hec;
+    if (ec == beast::error::timeout) closed_because = "header_timeout";
+    if (!ec) {
       const auto& header = parser.get();
       if (auto it = header.find("x-request-id");
           it != header.end() && IsAcceptableRequestId(it->value())) {
         request_id = std::string(it->value());
       }
-      if (beast::iequals(header[bhttp::field::expect], "100-continue") && !parser.is_done()) {
+    }
+    if (!ec && !parser.is_done()) {
+      // A request in flight from here on: a graceful stop lets it finish.
+      s->Enter(Phase::kBody);
+      const uint64_t length = std::min<uint64_t>(
+          parser.content_length().value_or(static_cast<uint64_t>(options_.max_body_bytes)),
+          static_cast<uint64_t>(options_.max_body_bytes));
+      const auto rate = static_cast<uint64_t>(std::max<int64_t>(1, options_.min_body_rate));
+      s->stream.expires_after(options_.body_timeout +
+                              std::chrono::milliseconds(length * 1000 / rate));
+      if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
         co_await bhttp::async_write(s->stream, cont, kTuple);
       }
-    }
-    beast::error_code ec = hec;
-    if (!ec && !parser.is_done()) {
-      s->stream.expires_after(options_.request_timeout);
       auto [bec, bn] = co_await bhttp::async_read(s->stream, buffer, parser, kTuple);
       ec = bec;
+      if (ec == beast::error::timeout) closed_because = "body_timeout";
     }
     if (ec == bhttp::error::body_limit) {
       auto res = reject(Error::Make(ErrorCode::kPayloadTooLarge, "payload_too_large",
                                     "the body is larger than " +
                                         std::to_string(options_.max_body_bytes) + " bytes"));
+      s->stream.expires_after(options_.write_timeout);
       co_await bhttp::async_write(s->stream, res, kTuple);
       break;
     }
@@ -167,6 +212,7 @@ asio::awaitable<void> Server::RunSession(std::shared_ptr<Session> s) {
       auto res = reject(Error::Make(ErrorCode::kInvalidArgument, "headers_too_large",
                                     "the request headers are too large"));
       res.result(bhttp::status::request_header_fields_too_large);
+      s->stream.expires_after(options_.write_timeout);
       co_await bhttp::async_write(s->stream, res, kTuple);
       break;
     }
@@ -176,12 +222,13 @@ asio::awaitable<void> Server::RunSession(std::shared_ptr<Session> s) {
           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
         auto res = reject(Error::Make(ErrorCode::kInvalidArgument, "bad_request",
                                       "malformed HTTP request"));
+        s->stream.expires_after(options_.write_timeout);
         co_await bhttp::async_write(s->stream, res, kTuple);
       }
       break;
     }
 
-    s->busy = true;
+    s->Enter(Phase::kBusy);
     auto message = parser.release();
     Request request;
     request.method = std::string(message.method_string());
@@ -216,15 +263,48 @@ asio::awaitable<void> Server::RunSession(std::shared_ptr<Session> s) {
     const bool keep_alive = message.keep_alive() && !stopping_;
     auto res = ToBeast(std::move(response), request_id, message.version(), keep_alive,
                        request.method == "HEAD");
-    s->stream.expires_after(options_.request_timeout);
+    s->stream.expires_after(options_.write_timeout);
     auto [wec, wn] = co_await bhttp::async_write(s->stream, res, kTuple);
-    s->busy = false;
+    if (wec == beast::error::timeout) closed_because = "write_timeout";
     if (wec || !keep_alive) break;
     first = false;
   }
+  if (s->evicted) closed_because = "evicted";
+  if (closed_because != nullptr) metrics::ConnectionsClosed(closed_because).Inc();
   beast::error_code ignored;
   s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   s->stream.close();
+}
+
+bool Server::EvictOne() {
+  std::shared_ptr<Session> victim;
+  int64_t oldest = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& s : sessions_) {
+      if (s->phase.load(std::memory_order_acquire) == Phase::kBusy ||
+          s->evict_requested.load(std::memory_order_relaxed)) {
+        continue;
+      }
+      const int64_t since = s->waiting_since.load(std::memory_order_relaxed);
+      if (!victim || since < oldest) {
+        victim = s;
+        oldest = since;
+      }
+    }
+  }
+  if (!victim) return false;
+  victim->evict_requested = true;
+  asio::post(victim->stream.get_executor(), [victim] {
+    // It may have started serving a request meanwhile: then it stays, and may be picked later.
+    if (victim->phase.load(std::memory_order_acquire) == Phase::kBusy) {
+      victim->evict_requested = false;
+      return;
+    }
+    victim->evicted = true;
+    victim->stream.socket().cancel();
+  });
+  return true;
 }
 
 void Server::Stop(std::function<void()> on_drained) {
@@ -240,7 +320,9 @@ void Server::Stop(std::function<void()> on_drained) {
     acceptor_.close(ignored);
     for (auto& s : sessions) {
       asio::post(s->stream.get_executor(), [s] {
-        if (!s->busy) s->stream.socket().cancel();
+        // Requests in flight (body being read, or being served) finish; waiting ones close.
+        const Phase phase = s->phase.load(std::memory_order_acquire);
+        if (phase == Phase::kIdle || phase == Phase::kHeader) s->stream.socket().cancel();
       });
     }
     if (active_.load() == 0) FireDrained();
@@ -248,6 +330,7 @@ void Server::Stop(std::function<void()> on_drained) {
 }
 
 void Server::SessionEnded() {
+  metrics::ConnectionsActive().Add(-1);
   if (active_.fetch_sub(1) == 1 && stopping_) FireDrained();
 }
 

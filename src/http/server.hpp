@@ -21,8 +21,20 @@ struct ServerOptions {
   uint16_t port = 8001;  // 0: any free port
   int64_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 * 1024;
-  std::chrono::seconds request_timeout{30};    // to read one whole request
-  std::chrono::seconds keep_alive_timeout{60}; // idle between requests
+  // Slow clients (slowloris) must not hold connections: the whole header must arrive within
+  // header_timeout of the connection (on a kept-alive connection, of the request's first byte),
+  // the body within body_timeout plus its length at min_body_rate bytes per second (the largest
+  // body's length when it is chunked), and a kept-alive connection with no request for
+  // keep_alive_timeout is closed. A response must be taken within write_timeout.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(10)};
+  int64_t min_body_rate = 32 * 1024;
+  std::chrono::milliseconds keep_alive_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+  // At the cap, a new connection evicts the connection that has waited longest on its client
+  // (idle, or still sending its request); when every connection is busy in a handler the new
+  // one is closed at once. So the cap bounds descriptors and memory without letting clients
+  // that hold connections open lock others out.
   size_t max_connections = 10000;
 };
 
@@ -46,6 +58,9 @@ class Server {
   struct Session;
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> RunSession(std::shared_ptr<Session> session);
+  // At the cap: asks the session that has waited longest on its client to close. False when
+  // every session is busy.
+  bool EvictOne();
   void SessionEnded();
   void FireDrained();  // runs on_drained_ once
 

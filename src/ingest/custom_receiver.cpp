@@ -175,6 +175,10 @@ Result<store::NewWebhook> CustomReceiver::Prepare(const CustomDelivery& d) const
                 "send the workspace in X-Workspace-Id or as the body's workspaceId",
                 "X-Workspace-Id");
   }
+  if (!store::IsStorableText(workspace_id)) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed",
+                "X-Workspace-Id is not UTF-8 text", "X-Workspace-Id");
+  }
   if (!config_.webhook_enable_custom) {
     return Fail(ErrorCode::kForbidden, "custom_webhooks_disabled",
                 "custom webhooks are turned off on this server");

@@ -16,6 +16,11 @@ GroupCommitWriter::GroupCommitWriter(store::Store& store, Options options)
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }
 
 void GroupCommitWriter::Submit(store::NewWebhook row, Done done) {
+  // A row the store cannot keep would fail every row of its batch: it is refused alone, now.
+  if (auto storable = store::CheckStorable(row); !storable) {
+    if (done) done(tl::unexpected(storable.error()));
+    return;
+  }
   bool accepted = false;
   bool was_empty = false;
   {

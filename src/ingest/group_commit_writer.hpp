@@ -30,7 +30,8 @@ class GroupCommitWriter {
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
 
   // Thread-safe. `done` runs exactly once, on the writer thread (keep it short: post elsewhere).
-  // After Stop() began, completes at once with kUnavailable "shutting_down".
+  // After Stop() began, completes at once with kUnavailable "shutting_down"; a row that fails
+  // store::CheckStorable() (text PostgreSQL could not keep) completes at once with that error.
   void Submit(store::NewWebhook row, Done done);
 
   // Commits everything submitted so far, then joins the thread. Idempotent.

@@ -534,7 +534,11 @@ Result<Json> MockService::Install(const std::string& manifest_url,
                                        {"addon_key", key},
                                        {"webhooks", std::to_string(hooks.size())}});
   Json hook_list = Json::array();
-  for (const auto& w : hooks) hook_list.push_back({{"event", w.event}, {"url", w.url}, {"id", w.id}});
+  Json issued = {{"installation", *install_token}, {"webhooks", Json::array()}};
+  for (const auto& w : hooks) {
+    hook_list.push_back({{"event", w.event}, {"url", w.url}, {"id", w.id}});
+    issued["webhooks"].push_back(w.token);
+  }
   return Json{{"status", "installed"},
               {"workspace_id", ws_id},
               {"addon_key", key},
@@ -544,7 +548,8 @@ Result<Json> MockService::Install(const std::string& manifest_url,
               {"backend_url", base.backend_url},
               {"reports_url", base.reports_url},
               {"lifecycle_status", lifecycle_status},
-              {"webhooks", hook_list}};
+              {"webhooks", hook_list},
+              {"issued_tokens", std::move(issued)}};
 }
 
 namespace {

@@ -65,8 +65,10 @@ class MockService {
 
   // Installs the add-on of `manifest_url` into `workspace_id` (empty: the first workspace):
   // fetches the manifest, registers its webhooks with fresh tokens and sends INSTALLED. Blocking.
-  // On success {status, workspace_id, addon_key, addon_id, lifecycle_status, webhooks}; kUpstream
-  // when the manifest cannot be read or the add-on refuses the call (nothing is kept then).
+  // On success {status, workspace_id, addon_key, addon_id, lifecycle_status, webhooks,
+  // issued_tokens: {installation, webhooks: […]}} (the tokens so that tests can look for leaks;
+  // the control API is for tests only); kUpstream when the manifest cannot be read or the add-on
+  // refuses the call (nothing is kept then).
   [[nodiscard]] Result<Json> Install(const std::string& manifest_url,
                                      const std::string& workspace_id);
   // Sends DELETED and forgets the installation, its webhooks and tokens. Blocking.

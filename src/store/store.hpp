@@ -1,16 +1,22 @@
 #pragma once
-// The storage interface. Backends: SqliteStore (sqlite/), later PostgresStore (postgres/).
-// Every method is blocking and thread-safe; callers keep them off the HTTP threads. Every query is
-// scoped by workspace id. Tokens and secrets arrive here already encrypted.
+// The storage interface. Backends: SqliteStore (sqlite/) and PostgresStore (postgres/), which pass
+// the same test suite (tests/unit/store/). Every method is blocking and thread-safe; callers keep
+// them off the HTTP threads. Every query is scoped by workspace id. Tokens and secrets arrive here
+// already encrypted. Text is stored byte for byte and must be storable (IsStorableText below).
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
+
+namespace uwh {
+class SharedPace;  // common/shared_pace.hpp
+}
 
 namespace uwh::store {
 
@@ -42,6 +48,19 @@ struct WebhookToken {
   std::string token_hash;         // hex SHA-256 of the token: the lookup key
   std::string token_ciphertext;   // the token itself, encrypted
   std::string clockify_webhook_id;  // set for route "api"
+};
+
+// What became of one event type the add-on subscribes through Clockify's Webhooks API (SPEC §8).
+struct WebhookRegistration {
+  std::string workspace_id;
+  std::string event_type;
+  // "registered" (createWebhook answered, or an earlier registration was reused), "refused"
+  // (Clockify said no: `reason` is its message, e.g. a limit reached), "failed" (no clear
+  // answer: network, 5xx), "manifest" (the manifest already carries it).
+  std::string status;
+  std::string clockify_webhook_id;  // set when registered
+  std::string reason;               // why not, or how (e.g. "reused")
+  TimePoint updated_at{};
 };
 
 // A webhook to append to the log.
@@ -205,8 +224,19 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<WebhookToken>> ListWebhookTokens(
       const std::string& workspace_id) = 0;
 
+  // Webhook registrations (sqlite_registrations.cpp). Replace drops the workspace's rows and
+  // stores `registrations` in one transaction (empty: forget them all). List is by event type.
+  [[nodiscard]] virtual Result<void> ReplaceWebhookRegistrations(
+      const std::string& workspace_id,
+      const std::vector<WebhookRegistration>& registrations) = 0;
+  [[nodiscard]] virtual Result<std::vector<WebhookRegistration>> ListWebhookRegistrations(
+      const std::string& workspace_id) = 0;
+
   // Webhook log. AppendWebhooks writes the whole batch in one durable transaction and returns one
-  // outcome per input, in order. De-duplication also sees earlier rows of the same batch.
+  // outcome per input, in order. De-duplication also sees earlier rows of the same batch, and
+  // holds across stores sharing one database: of concurrent appends of one key, one is stored and
+  // the others are its duplicates. A row that fails CheckStorable() fails the whole batch with
+  // kInvalidArgument naming it ("batch[2].payload"), and nothing is written.
   [[nodiscard]] virtual Result<std::vector<AppendOutcome>> AppendWebhooks(
       std::span<const NewWebhook> batch) = 0;
   [[nodiscard]] virtual Result<WebhookRecord> GetWebhook(const std::string& workspace_id,
@@ -331,10 +361,34 @@ class Store {
   [[nodiscard]] virtual Result<int64_t> DeleteFlowExecutionsBefore(const std::string& workspace_id,
                                                                    TimePoint before,
                                                                    int limit) = 0;
+  // The pace of Clockify API calls shared by every server instance on this database (SPEC §5.1),
+  // or nullptr when the store is not shared between instances (SQLite: each process paces
+  // itself in memory). Owned by the store.
+  virtual SharedPace* SharedApiPace() { return nullptr; }
 };
 
-// Opens the store for a database URL (sqlite:///path, sqlite+aiosqlite:///path, sqlite:///:memory:).
-// `synchronous_full` selects SQLite's synchronous=FULL (else NORMAL).
+// Text the store keeps: UTF-8 without NUL bytes. PostgreSQL's TEXT refuses anything else, so both
+// backends refuse it alike, and receivers check their input with this before they accept it.
+bool IsStorableText(std::string_view text);
+
+// kInvalidArgument "validation_failed" naming the field ("payload", "event_type", …) when a field
+// of `row` is not storable text, or longer than its column (the seed's VARCHAR(n), in characters:
+// 255 for workspace_id, event_type, custom_source and content_type, 50 for source and status).
+[[nodiscard]] Result<void> CheckStorable(const NewWebhook& row);
+
+struct StoreOptions {
+  // A commit survives a power cut: SQLite synchronous=FULL, PostgreSQL synchronous_commit on.
+  // Otherwise it survives a crash of the process: SQLite NORMAL, PostgreSQL synchronous_commit off.
+  bool synchronous_full = true;
+  int pool_size = 8;  // PostgreSQL: connections at most (SQLite: one writer, four readers)
+};
+
+// Opens the store for a database URL (every form of common/database_url.hpp: sqlite:///path,
+// sqlite+aiosqlite:///path, sqlite:///:memory:, postgresql://…, postgresql+asyncpg://…). Does
+// not migrate. kInvalidArgument "invalid_database_url" naming UNIVERSAL_WEBHOOK_DATABASE_URL for
+// a bad URL; kUnavailable when the PostgreSQL server cannot be reached.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url,
+                                                       const StoreOptions& options);
 [[nodiscard]] Result<std::unique_ptr<Store>> OpenStore(const std::string& database_url,
                                                        bool synchronous_full);
 

@@ -1,20 +1,40 @@
 """Fixtures and helpers for the integration tests.
 
-Every test talks to a real `uwh serve` process over HTTP and checks its SQLite file independently
-with Python's sqlite3. Everything is hermetic: temporary directories, PORT=0 (the server picks a
-free port and logs it), a temporary development key pair.
+Every test talks to a real `uwh serve` process over HTTP and checks its database independently:
+an SQLite file read with Python's sqlite3, or, with UWH_TEST_DATABASE=postgres, a PostgreSQL
+database of its own (one per server) read with psycopg2. Tests read the database through
+Server.query()/db(), which take the same SQL on both (see PgConnection). Everything is hermetic:
+temporary directories, PORT=0 (the server picks a free port and logs it), a temporary development
+key pair.
+
+Against the simulated Clockify (anything that calls Clockify: explorer, bootstrap, flows):
+
+    def test_something(clockify):             # module-scoped: one mock, one installed server
+        clockify.execute("getProjects", {})   # POST /ui/api-explorer/execute as an admin
+        clockify.mock.state(clockify.workspace)["projects"]   # what the mock holds
+        clockify.mock.stats()                 # what reached it, per operation and second
+
+    addon = make_clockify({"UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL": "true"})  # own config
+
+`make_mock`, `make_clockify` and `clockify` are documented below (MockClockify, ClockifyAddon).
 
 Environment:
-  UWH_BIN         the binary (default <repo>/build/src/app/uwh)
-  UWH_SHARED_DIR  the shared inputs, read in place (default <repo>/../shared)
+  UWH_BIN                 the binary (default <repo>/build/src/app/uwh)
+  UWH_SHARED_DIR          the shared inputs, read in place (default <repo>/../shared)
+  UWH_TEST_DATABASE       sqlite (default) or postgres: the backend every server uses
+  UWH_TEST_POSTGRES_URL   with postgres: a superuser URL of the server to create databases on
+  UWH_TEST_POSTGRES_RESTART  with postgres: a shell command that restarts that server (optional;
+                          the restart test is skipped without it)
 """
 from __future__ import annotations
 
 import base64
 import json
 import os
+import re
 import secrets
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -22,6 +42,11 @@ import threading
 import time
 import uuid
 from pathlib import Path
+
+import datetime
+import itertools
+import re
+import urllib.parse
 
 import pytest
 import requests
@@ -31,6 +56,163 @@ SHARED = Path(os.environ.get("UWH_SHARED_DIR") or (REPO.parent / "shared")).reso
 UWH_BIN = Path(os.environ.get("UWH_BIN") or (REPO / "build" / "src" / "app" / "uwh")).resolve()
 SAMPLES_DIR = SHARED / "clockify" / "webhook-samples"
 MANIFEST_SCHEMA = SHARED / "clockify" / "manifest-schema-1.3.json"
+
+# --------------------------------------------------------------------------------------------
+# The backend under test
+# --------------------------------------------------------------------------------------------
+ON_POSTGRES = os.environ.get("UWH_TEST_DATABASE", "sqlite").lower() == "postgres"
+PG_ADMIN_URL = os.environ.get("UWH_TEST_POSTGRES_URL", "")
+PG_RESTART = os.environ.get("UWH_TEST_POSTGRES_RESTART", "")
+if ON_POSTGRES and not PG_ADMIN_URL:
+    raise RuntimeError("UWH_TEST_DATABASE=postgres needs UWH_TEST_POSTGRES_URL")
+
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="about SQLite files and URLs")
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs UWH_TEST_DATABASE=postgres")
+
+_pg_databases = itertools.count(1)
+_pg_created: list[str] = []  # dropped at the end of the session (drop_pg_databases)
+
+
+def _pg_url_with_database(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def new_pg_database() -> str:
+    """A new, empty database on the test server; returns its postgresql:// URL."""
+    import psycopg2
+    name = f"uwh_it_{os.getpid()}_{next(_pg_databases)}_{secrets.token_hex(3)}"
+    conn = psycopg2.connect(PG_ADMIN_URL)
+    try:
+        conn.autocommit = True
+        conn.cursor().execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    _pg_created.append(name)
+    return _pg_url_with_database(PG_ADMIN_URL, name)
+
+
+def drop_pg_databases() -> None:
+    if not _pg_created:
+        return
+    import psycopg2
+    conn = psycopg2.connect(PG_ADMIN_URL)
+    try:
+        conn.autocommit = True
+        while _pg_created:
+            conn.cursor().execute(f'DROP DATABASE IF EXISTS "{_pg_created.pop()}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
+def fresh_database_url(directory: Path, filename: str = "uwh.db") -> str:
+    """The URL of a new, empty database of the backend under test: an SQLite file in
+    `directory`, or a new PostgreSQL database."""
+    return new_pg_database() if ON_POSTGRES else f"sqlite:///{Path(directory) / filename}"
+
+
+def _timestamp_text(value: datetime.datetime) -> str:
+    """A TIMESTAMPTZ as the text the SQLite backend stores (FormatTimestamp)."""
+    value = value.astimezone(datetime.timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class DbRow:
+    """A result row readable by index and by column name, like sqlite3.Row."""
+
+    def __init__(self, names, values):
+        self._names = list(names)
+        self._values = list(values)
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, slice)):
+            return self._values[key]
+        return self._values[self._names.index(key)]
+
+    def keys(self):
+        return list(self._names)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __eq__(self, other):
+        return isinstance(other, DbRow) and (self._names, self._values) == (other._names,
+                                                                             other._values)
+
+    def __repr__(self):
+        return f"DbRow({dict(zip(self._names, self._values))!r})"
+
+
+class _Rows(list):
+    def fetchall(self):
+        return list(self)
+
+    def fetchone(self):
+        return self[0] if self else None
+
+
+class PgConnection:
+    """psycopg2 behind the tests' SQLite-flavoured SQL: `?` placeholders and
+    CAST(column AS BLOB) for a text column's bytes. Values come back as from sqlite3: bytes for
+    those casts, timestamps as the text SQLite stores, booleans as True/False (== 1/0)."""
+
+    def __init__(self, url: str):
+        import psycopg2
+        self._conn = psycopg2.connect(url)
+        self._conn.autocommit = True
+
+    @staticmethod
+    def translate(sql: str) -> str:
+        sql = re.sub(r"CAST\((\w+) AS BLOB\)", r"convert_to(\1, 'UTF8')", sql)
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params=()):
+        cur = self._conn.cursor()
+        cur.execute(self.translate(sql), tuple(params))
+        if cur.description is None:
+            return _Rows()
+        names = [d.name for d in cur.description]
+        return _Rows(DbRow(names, [self._value(v) for v in row]) for row in cur.fetchall())
+
+    @staticmethod
+    def _value(v):
+        if isinstance(v, memoryview):
+            return bytes(v)
+        if isinstance(v, datetime.datetime):
+            return _timestamp_text(v)
+        return v
+
+    def close(self):
+        self._conn.close()
+
+
+def open_database(url: str):
+    """A read connection to the database at `url` (sqlite:///… or postgresql://…)."""
+    if url.startswith("postgres"):
+        return PgConnection(url)
+    path = url.split("sqlite:///", 1)[1]
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def query_database(url: str, sql: str, params=()) -> list:
+    conn = open_database(url)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def table_names(url: str) -> set[str]:
+    sql = ("SELECT table_name AS name FROM information_schema.tables "
+           "WHERE table_schema = current_schema()" if url.startswith("postgres")
+           else "SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row["name"] for row in query_database(url, sql)}
+
 
 ADDON_KEY = "universal-webhook"
 # Nothing listens here: URLs the server might call (bootstrap, createWebhook) go nowhere.
@@ -268,14 +450,33 @@ class ServerStartError(AssertionError):
     pass
 
 
+def listening_line(line: str) -> dict | None:
+    """The JSON log line a uwh process writes once it listens ({"msg":"listening","port":…}),
+    or None."""
+    if '"listening"' not in line:
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and obj.get("msg") == "listening" and "port" in obj:
+        return obj
+    return None
+
+
 class Server:
-    """One `uwh serve` process in its own working directory with its own SQLite file."""
+    """One `uwh serve` process in its own working directory with its own database: an SQLite
+    file, or (UWH_TEST_DATABASE=postgres) a fresh PostgreSQL database. `db_url` shares a given
+    database instead (two instances on one PostgreSQL)."""
 
     def __init__(self, workdir: Path, keys: KeyPair | None, env: dict | None = None,
                  db_url: str | None = None, db_path: Path | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db_path = Path(db_path) if db_path else self.workdir / "uwh.db"
+        if (db_url is None and db_path is None and ON_POSTGRES
+                and "UNIVERSAL_WEBHOOK_DATABASE_URL" not in (env or {})):
+            db_url = new_pg_database()
         base = {
             "UNIVERSAL_WEBHOOK_HOST": "127.0.0.1",
             "UNIVERSAL_WEBHOOK_PORT": "0",
@@ -333,14 +534,10 @@ class Server:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.lines.append(line)
             LOG_LINES.append(line)
-            if self.port is None and '"listening"' in line:
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if obj.get("msg") == "listening" and "port" in obj:
-                    self.port = int(obj["port"])
-                    self._listening.set()
+            listening = listening_line(line) if self.port is None else None
+            if listening:
+                self.port = int(listening["port"])
+                self._listening.set()
 
     def _read_stderr(self, proc):
         for raw in proc.stderr:
@@ -437,17 +634,38 @@ class Server:
         return self.post(path, data=body, headers=headers, session=session)
 
     # -- database ----------------------------------------------------------------------------
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
-        conn.row_factory = sqlite3.Row
-        return conn
+    @property
+    def database_url(self) -> str:
+        url = self.env_vars.get("UNIVERSAL_WEBHOOK_DATABASE_URL") or ""
+        if url.startswith("postgresql+"):
+            url = "postgresql://" + url.split("://", 1)[1]
+        return url if url.startswith("postgres") else f"sqlite:///{self.db_path}"
 
-    def query(self, sql: str, params=()) -> list[sqlite3.Row]:
-        conn = self.db()
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+    @property
+    def on_postgres(self) -> bool:
+        return self.database_url.startswith("postgres")
+
+    def db(self):
+        """A read connection: sqlite3's, or a PgConnection taking the same SQL."""
+        return open_database(self.database_url)
+
+    def query(self, sql: str, params=()) -> list:
+        return query_database(self.database_url, sql, params)
+
+    def tables(self) -> set[str]:
+        return table_names(self.database_url)
+
+    def stored_bytes(self) -> bytes:
+        """Everything the database holds, as bytes: the SQLite file and its WAL, or every row
+        of every table as PostgreSQL's text form."""
+        if not self.on_postgres:
+            files = [self.db_path, self.db_path.with_name(self.db_path.name + "-wal")]
+            return b"".join(p.read_bytes() for p in files if p.exists())
+        out = []
+        for table in sorted(self.tables()):
+            for row in self.query(f'SELECT t::text AS r FROM "{table}" t'):
+                out.append(row["r"].encode())
+        return b"\n".join(out)
 
     def log_count(self) -> int:
         return self.query("SELECT COUNT(*) AS n FROM universal_webhook_log")[0]["n"]
@@ -577,6 +795,7 @@ def make_server(session_tmp, dev_keys):
                 srv.stop()
         except Exception:
             srv.kill()
+    drop_pg_databases()
 
 
 @pytest.fixture(scope="module")
@@ -713,127 +932,301 @@ def send_custom(server: Server, source: str, body: bytes, *, workspace: str | No
 
 
 # --------------------------------------------------------------------------------------------
-# The simulated Clockify (SPEC §12) and a server installed by it
+# The simulated Clockify and an add-on installed into it (issue 4; reused by bootstrap and flows)
 # --------------------------------------------------------------------------------------------
-OPENAPI = SHARED / "clockify" / "openapi.json"
-
-
 def free_port() -> int:
-    """A port free right now: for servers whose manifest must name their own address before
-    they start (the mock calls the add-on at its manifest's baseUrl)."""
-    import socket
+    """A TCP port that was free a moment ago (for a server whose own URL must be known before it
+    starts: the manifest's baseUrl)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-class MockClockify:
-    """One `uwh mock-clockify` process, signing with the session's development key."""
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 
-    def __init__(self, workdir: Path, keys: KeyPair, args=()):
+
+def assert_no_jwt(text: str, what: str = ""):
+    """No JWT at all (three base64url parts starting with a JSON header) in `text`."""
+    m = _JWT.search(text)
+    assert m is None, f"{what}: a token appears in {text[max(0, m.start() - 80):m.end()]!r}"
+
+
+class MockClockify:
+    """One `uwh mock-clockify` process: Clockify's API under `api_url` (= backendUrl) and
+    `reports_url`, seeded workspaces, and the control API under /_mock (SPEC §12). It signs every
+    token with `keys` (the session's dev key, which the servers of `make_server` trust)."""
+
+    def __init__(self, workdir: Path, keys: KeyPair, args=(), env: dict | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.keys = keys
         self.args = list(args)
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
-        self.workspace: str | None = None
+        self.workspace_id: str | None = None
         self.lines: list[str] = []
         self._listening = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def start(self, timeout: float = 20.0) -> "MockClockify":
         require_binary()
-        self.proc = subprocess.Popen(
-            [str(UWH_BIN), "mock-clockify", "--port", "0", "--key", str(self.keys.private),
-             "--openapi", str(OPENAPI), *self.args],
-            cwd=self.workdir, env=clean_env(), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        threading.Thread(target=self._read, daemon=True).start()
+        self._listening.clear()
+        self.port = None
+        cmd = [str(UWH_BIN), "mock-clockify", "--host", "127.0.0.1", "--port", "0",
+               "--key", str(self.keys.private),
+               "--openapi", str(SHARED / "clockify" / "openapi.json"), *self.args]
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=clean_env(**self.env),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        t = threading.Thread(target=self._read, args=(self.proc,), daemon=True)
+        t.start()
+        self._threads = [t]
         if not self._listening.wait(timeout):
             self.stop()
-            raise AssertionError(f"uwh mock-clockify did not listen: {self.lines[-20:]}")
+            raise ServerStartError(f"uwh mock-clockify did not listen within {timeout}s: "
+                                   f"{self.lines[-20:]}")
         return self
 
-    def _read(self):
-        for raw in self.proc.stdout:
+    def _read(self, proc):
+        for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.lines.append(line)
             LOG_LINES.append(line)
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(obj, dict) and obj.get("msg") == "listening" and self.port is None:
-                self.port = int(obj["port"])
-                self.workspace = obj.get("workspace_id")
+            listening = listening_line(line) if self.port is None else None
+            if listening:
+                self.port = int(listening["port"])
+                self.workspace_id = listening.get("workspace_id")
                 self._listening.set()
 
-    def stop(self):
+    def stop(self, timeout: float = 10.0):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        for t in self._threads:
+            t.join(5)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def get(self, path: str, **kw):
-        kw.setdefault("timeout", 15)
-        r = http().get(self.base + path, **kw)
-        assert r.status_code == 200, f"GET {path}: {r.status_code} {r.text[:300]}"
-        return r.json()
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api"
 
-    def post(self, path: str, body: dict | None = None, **kw):
-        kw.setdefault("timeout", 60)
-        return http().post(self.base + path, json=body or {}, **kw)
+    @property
+    def reports_url(self) -> str:
+        return self.base + "/reports"
 
-    def state(self) -> dict:
-        return self.get("/_mock/state", params={"workspace_id": self.workspace})
+    # -- the control API ----------------------------------------------------------------------
+    def control(self, method: str, path: str, body=None, *, expect: int | None = None,
+                timeout: float = 30, **kw) -> requests.Response:
+        resp = http().request(method, self.base + "/_mock" + path, json=body, timeout=timeout, **kw)
+        if expect is not None:
+            assert resp.status_code == expect, f"{method} /_mock{path}: {resp.status_code} {resp.text}"
+        return resp
+
+    def state(self, workspace: str | None = None) -> dict:
+        """Everything the mock holds for the workspace (default: the first), as its API shows it."""
+        params = {"workspace": workspace} if workspace else None
+        return self.control("GET", "/state", params=params, expect=200).json()
 
     def stats(self) -> dict:
-        return self.get("/_mock/stats")
+        return self.control("GET", "/stats", expect=200).json()
 
-    def workspace_stats(self) -> dict:
-        return self.stats()["by_workspace"].get(self.workspace, {})
+    def workspace_stats(self, workspace: str | None = None) -> dict:
+        return self.stats()["by_workspace"].get(workspace or self.workspace_id, {})
 
-    def install(self, server: Server) -> dict:
-        """Installs the add-on served by `server` like Clockify does."""
-        r = self.post("/_mock/install", {"manifest_url": server.url("/manifest"),
-                                          "workspace_id": self.workspace})
-        assert r.status_code == 200, f"install: {r.status_code} {r.text[:500]}"
-        return r.json()
+    def requests_seen(self, limit: int = 500) -> list[dict]:
+        """The latest API requests the mock answered, oldest first, with `at_ms` (monotonic)."""
+        return self.control("GET", "/requests", params={"limit": limit}, expect=200).json()["requests"]
+
+    def reset_stats(self):
+        self.control("POST", "/reset-stats", expect=200)
+
+    def set_faults(self, **faults) -> dict:
+        """latency_ms, error_rate, status, burst_429, retry_after, drop_connections."""
+        return self.control("POST", "/faults", faults, expect=200).json()
+
+    def clear_faults(self):
+        self.control("DELETE", "/faults", expect=200)
+
+    def install(self, manifest_url: str, workspace: str | None = None, expect: int = 200) -> dict:
+        """Installs the add-on of `manifest_url` like Clockify does. The tokens the mock issued
+        (its answer's `issued_tokens`, removed from the returned dict) are recorded as secrets,
+        so the no-secrets check looks for them in everything the add-on answers and logs."""
+        body = {"manifest_url": manifest_url}
+        if workspace:
+            body["workspace_id"] = workspace
+        resp = requests.post(self.base + "/_mock/install", json=body, timeout=60)
+        assert resp.status_code == expect, f"POST /_mock/install: {resp.status_code} {resp.text}"
+        answer = resp.json()
+        issued = answer.pop("issued_tokens", {}) if isinstance(answer, dict) else {}
+        for token in [issued.get("installation")] + list(issued.get("webhooks", [])):
+            if token:
+                record_secret(token)
+        return answer
+
+    def uninstall(self, workspace: str | None = None, expect: int = 200) -> dict:
+        body = {"workspace_id": workspace} if workspace else {}
+        return self.control("POST", "/uninstall", body, expect=expect).json()
+
+    def emit(self, event: str, entity_id: str = "", workspace: str | None = None) -> dict:
+        body = {"event": event, "entity_id": entity_id}
+        if workspace:
+            body["workspace_id"] = workspace
+        return self.control("POST", "/emit", body, expect=202).json()
+
+    def deliveries(self, limit: int = 500) -> list[dict]:
+        return self.control("GET", "/deliveries", params={"limit": limit}, expect=200).json()["deliveries"]
+
+    # -- its API, as a Clockify user --------------------------------------------------------------
+    def api(self, method: str, path: str, token: str, *, body=None, params=None,
+            reports: bool = False) -> requests.Response:
+        """Calls the mock's REST API directly (path below /api or /reports). Not recorded for
+        the no-secrets check: like Clockify's, these answers carry tokens by design
+        (createWebhook, getWebhooks), and they are not the add-on's."""
+        base = self.reports_url if reports else self.api_url
+        return _unrecorded().request(method, base + path, json=body, params=params,
+                                     headers={"X-Addon-Token": token}, timeout=30)
+
+
+class ClockifyAddon:
+    """A `uwh serve` installed into a `MockClockify` the way Clockify does it: the mock read the
+    server's manifest and sent INSTALLED with an installation token whose backendUrl/reportsUrl
+    claims point at the mock, so everything the server calls goes to the mock over HTTP.
+
+    Attributes: `mock`, `server`, `workspace` (the installed workspace id), `installed` (the
+    mock's answer to /_mock/install: addon_id, webhooks, …), `minter`.
+    """
+
+    def __init__(self, mock: MockClockify, server: Server, minter: Minter, installed: dict):
+        self.mock = mock
+        self.server = server
+        self.minter = minter
+        self.installed = installed
+        self.workspace = installed["workspace_id"]
+
+    def token(self, role: str = "ADMIN", user: str | None = None) -> str:
+        """A Clockify user token for the UI API (workspaceRole `role`; default user: the mock's
+        owner)."""
+        user = user or self.mock.state(self.workspace)["owner_id"]
+        return self.minter.mint("user", self.workspace, role=role, cache=True,
+                                claims=[f"user={user}"])
+
+    def mock_token(self, user: str | None = None) -> str:
+        """A token the mock's own API accepts for this workspace, as `user` (default: the owner)."""
+        user = user or self.mock.state(self.workspace)["owner_id"]
+        return self.minter.mint("user", self.workspace, role="OWNER", cache=True,
+                                claims=[f"user={user}"])
+
+    def ui_get(self, path: str, token: str | None = None, **kw) -> requests.Response:
+        return ui_get(self.server, path, token or self.token(), **kw)
+
+    def execute(self, operation_id: str, parameters=None, *, token: str | None = None,
+                body: dict | None = None) -> requests.Response:
+        """POST /ui/api-explorer/execute as an admin (or `token`)."""
+        payload = body if body is not None else {"operation_id": operation_id,
+                                                 "parameters": parameters or {}}
+        return self.server.post("/ui/api-explorer/execute", json_body=payload,
+                                headers=ui_headers(token or self.token()), timeout=120)
+
+    def dashboard(self) -> dict:
+        resp = self.ui_get("/ui/dashboard")
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def coverage(self) -> dict[str, dict]:
+        """The dashboard's event coverage, by event type."""
+        return {c["event_type"]: c for c in self.dashboard()["event_coverage"]}
+
+    def wait_registrations(self, timeout: float = 60) -> dict[str, dict]:
+        """Waits until the extra event types' registration through the Webhooks API has
+        finished (no event is `pending` on the dashboard); returns the coverage."""
+        deadline = time.monotonic() + timeout
+        while True:
+            coverage = self.coverage()
+            if not any(c["status"] == "pending" for c in coverage.values()):
+                return coverage
+            assert time.monotonic() < deadline, \
+                f"registrations still pending: {[e for e, c in coverage.items() if c['status'] == 'pending']}"
+            time.sleep(0.1)
+
+
+_mocks: list[MockClockify] = []
+_plain = threading.local()
+
+
+def _unrecorded() -> requests.Session:
+    s = getattr(_plain, "s", None)
+    if s is None:
+        s = _plain.s = requests.Session()
+    return s
 
 
 @pytest.fixture(scope="session")
 def make_mock(session_tmp, dev_keys):
-    """Factory: make_mock(args=()) → a started MockClockify; all are stopped at the end."""
-    mocks: list[MockClockify] = []
+    """Factory: make_mock(args=[...]) → a started MockClockify signing with the session's dev key.
+    Stopped at the end of the session."""
     counter = [0]
 
-    def factory(args=()) -> MockClockify:
+    def factory(args=(), *, start: bool = True, name: str = "mock") -> MockClockify:
         counter[0] += 1
-        m = MockClockify(session_tmp / f"mock-{counter[0]}", dev_keys, args).start()
-        mocks.append(m)
-        return m
+        mock = MockClockify(session_tmp / f"{name}-{counter[0]}", dev_keys, args)
+        _mocks.append(mock)
+        if start:
+            mock.start()
+        return mock
 
     yield factory
-    for m in mocks:
+    for m in _mocks:
         m.stop()
 
 
-def mock_installed_server(make_server, mock: MockClockify, env: dict | None = None, *,
-                          name: str = "mocked") -> Server:
-    """A server on a port of its own (its manifest names it), installed into the mock's
-    workspace. The bootstrap runs on install unless `env` says otherwise."""
-    port = free_port()
-    settings = {"UNIVERSAL_WEBHOOK_PORT": str(port),
-                "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
-                "UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL": "true"}
-    settings.update(env or {})
-    srv = make_server(settings, name=name)
-    mock.install(srv)
-    return srv
+@pytest.fixture(scope="session")
+def make_clockify(make_mock, make_server, minter):
+    """Factory for an installed add-on:
+
+        addon = make_clockify(env={...}, mock_args=[...], mock=None)
+
+    starts (or reuses `mock`) a `uwh mock-clockify`, starts a `uwh serve` on a known free port
+    (its manifest's baseUrl is its own address) trusting the session's dev key, with `env` added
+    to its environment, and has the mock install it (`POST /_mock/install {"manifest_url": …}`).
+    Returns a ClockifyAddon once the registration of the extra event types has finished (unless
+    `wait` is false), so the mock is quiet when the test starts. The bootstrap does not run on
+    install unless `env` turns it on."""
+
+    def factory(env: dict | None = None, *, mock_args=(), mock: MockClockify | None = None,
+                name: str = "addon", wait: bool = True) -> ClockifyAddon:
+        mock = mock or make_mock(mock_args)
+        port = free_port()
+        full_env = {"UNIVERSAL_WEBHOOK_PORT": str(port),
+                    "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}"}
+        full_env.update(env or {})
+        server = make_server(full_env, name=name)
+        installed = mock.install(server.url("/manifest"))
+        assert installed["lifecycle_status"] == 200, installed
+        addon = ClockifyAddon(mock, server, minter, installed)
+        if wait:
+            addon.wait_registrations()
+        return addon
+
+    return factory
+
+
+@pytest.fixture(scope="module")
+def clockify(make_clockify) -> ClockifyAddon:
+    """An add-on installed into a simulated Clockify, shared by the tests of one module (sidebar
+    open to EVERYONE, so that non-admin users may read and are refused changes)."""
+    addon = make_clockify({"UNIVERSAL_WEBHOOK_SIDEBAR_ACCESS": "EVERYONE"})
+    yield addon
+    addon.server.stop()
+    addon.mock.stop()

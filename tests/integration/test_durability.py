@@ -41,6 +41,7 @@ class Blaster:
         self.on_ack = on_ack
         self.acked: dict[int, bytes] = {}       # id → body
         self.acked_index: dict[int, int] = {}   # body index → id
+        self.acked_at: list[float] = []           # time.monotonic() of each 200
         self.statuses: dict[int, int] = {}
         self.errors = 0
         self.lock = threading.Lock()
@@ -75,6 +76,7 @@ class Blaster:
                 assert data["id"] not in self.acked, f"id {data['id']} acknowledged twice"
                 self.acked[data["id"]] = body
                 self.acked_index[i] = data["id"]
+                self.acked_at.append(time.monotonic())
                 n = len(self.acked)
             if self.on_ack:
                 self.on_ack(n)
@@ -153,10 +155,12 @@ def test_sigterm_finishes_requests_in_flight(make_server, minter):
     tokens = install(srv, minter, ws, EVENTS)
     bodies = make_bodies(1500, f"term-{ws}", ws)
     termed = threading.Event()
+    termed_at = []
 
     def on_ack(n):
         if n >= 400 and not termed.is_set():
             termed.set()
+            termed_at.append(time.monotonic())
             srv.proc.send_signal(15)
 
     blaster = Blaster(srv, tokens, bodies, threads=16, on_ack=on_ack)
@@ -164,7 +168,15 @@ def test_sigterm_finishes_requests_in_flight(make_server, minter):
     assert termed.is_set()
     rc = srv.stop(timeout=20)
     assert rc == 0, f"SIGTERM exit code {rc}"
+    # The server stopped accepting (later requests failed to connect) but answered the requests
+    # it was already serving when the signal came.
+    assert blaster.errors > 0, "no request failed: the server kept accepting after SIGTERM"
+    after_term = sum(1 for t in blaster.acked_at if t > termed_at[0])
+    assert after_term > 0, "no request in flight at the SIGTERM was answered"
+    assert any(l.get("msg") == "stopped" for l in srv.json_logs())
     # Answers other than 200 during a stop may only be "not available".
     bad = {k: v for k, v in blaster.statuses.items() if k not in (200, 503)}
     assert not bad, f"unexpected statuses during graceful stop: {bad}"
     verify_acknowledged(srv, dict(blaster.acked), ws)
+    print(f"\nSIGTERM test: {len(blaster.acked)} acknowledged, {after_term} of them answered "
+          f"after the signal; {blaster.errors} refused after it; all acknowledged rows present")

@@ -9,7 +9,8 @@ import jsonschema
 import pytest
 
 from conftest import (MANIFEST_SCHEMA, UWH_BIN, LOG_LINES, Server, assert_accepted,
-                      clean_env, install, require_binary, run_uwh, sample_bytes)
+                      clean_env, fresh_database_url, install, query_database, require_binary,
+                      run_uwh, sample_bytes, sqlite_only, table_names)
 
 SETTING_IDS = {
     "bootstrap.run_on_install", "bootstrap.include_heavy_endpoints", "bootstrap.max_rps",
@@ -121,13 +122,14 @@ def test_health_and_ready(make_server):
     assert body["status"] == "ready"
     assert isinstance(body["schema_version"], int) and body["schema_version"] >= 1
     # The migrations are recorded in the database (the seed's tables exist).
-    tables = {row["name"] for row in srv.query("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = srv.tables()
     for t in ("universal_webhook_installation", "universal_webhook_bootstrap_state",
               "universal_webhook_entity_cache", "universal_webhook_log", "universal_webhook_flow",
               "universal_webhook_flow_execution", "universal_webhook_webhook_token"):
         assert t in tables
-    mode = srv.query("PRAGMA journal_mode")[0][0]
-    assert mode.lower() == "wal"
+    if not srv.on_postgres:
+        mode = srv.query("PRAGMA journal_mode")[0][0]
+        assert mode.lower() == "wal"
     # Logs are JSON lines; the listening line carries the actual port.
     objs = srv.json_logs()
     assert objs, "no JSON log lines"
@@ -142,13 +144,19 @@ def test_health_and_ready(make_server):
 def test_migrate_and_version(session_tmp):
     d = session_tmp / "migrate"
     d.mkdir()
-    env = clean_env(UNIVERSAL_WEBHOOK_DATABASE_URL=f"sqlite:///{d}/m.db",
+    url = fresh_database_url(d, "m.db")
+    env = clean_env(UNIVERSAL_WEBHOOK_DATABASE_URL=url,
                     UNIVERSAL_WEBHOOK_VERIFY_SIGNATURES="false")
     p = run_uwh(["migrate"], env=env, cwd=d)
     assert p.returncode == 0, p.stderr.decode()
-    assert (d / "m.db").exists()
+    version = int(p.stdout.decode().split()[-1])
+    assert version >= 3, p.stdout
+    assert "universal_webhook_log" in table_names(url)
+    assert query_database(url, "SELECT MAX(version) AS v FROM "
+                               "universal_webhook_schema_migrations")[0]["v"] == version
     p2 = run_uwh(["migrate"], env=env, cwd=d)
     assert p2.returncode == 0, p2.stderr.decode()
+    assert p2.stdout == p.stdout
     v = run_uwh(["version"], cwd=d)
     assert v.returncode == 0 and v.stdout.strip()
 
@@ -243,6 +251,7 @@ def roundtrip(srv: Server, minter) -> None:
     assert bytes(srv.log_row(row_id)["payload"]) == body
 
 
+@sqlite_only
 @pytest.mark.parametrize("form", ["sqlite+aiosqlite:///./x.db", "sqlite:///./x.db"])
 def test_relative_database_urls(make_server, minter, form):
     srv = make_server({"UNIVERSAL_WEBHOOK_DATABASE_URL": form}, name="dburl", start=False)

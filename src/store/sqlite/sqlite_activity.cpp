@@ -1,26 +1,15 @@
 // The webhook log's activity over time (dashboard chart), for the SQLite backend.
+#include "store/sql_statements.hpp"
 #include "store/sqlite/sqlite_internal.hpp"
 
 namespace uwh::store {
 
+using sql::kCountWebhooksBetween;
 using sqlite::Statement;
-
-namespace {
-
-// One range count per hour: each is a range scan of the (workspace_id, received_at) index, and
-// the SQL stays plain enough for PostgreSQL (no date functions, whose names differ).
-constexpr std::string_view kCountWebhooksBetween =
-    "SELECT COUNT(*) FROM universal_webhook_log "
-    "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3";
-
-}  // namespace
 
 Result<std::vector<int64_t>> SqliteStore::CountWebhooksByHour(const std::string& workspace_id,
                                                               TimePoint start, int hours) {
-  if (hours < 1 || hours > 168) {
-    return Fail(ErrorCode::kInvalidArgument, "validation_failed",
-                "hours must be between 1 and 168", "hours");
-  }
+  if (auto ok = CheckHourCount(hours); !ok) return Fail(ok.error());
   std::vector<int64_t> counts;
   counts.reserve(static_cast<size_t>(hours));
   ReadLease lease(*this);

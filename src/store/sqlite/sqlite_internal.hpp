@@ -16,6 +16,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "store/backend_common.hpp"  // NotFound, NowIfUnset, the input checks
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace uwh::store::sqlite {
@@ -30,14 +31,6 @@ inline Error DbError(sqlite3* db, std::string_view what) {
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
   return Error::Make(ErrorCode::kInternal, "database_error", std::move(message));
-}
-
-inline Error NotFound(std::string message) {
-  return Error::Make(ErrorCode::kNotFound, "not_found", std::move(message));
-}
-
-inline TimePoint NowIfUnset(TimePoint t) {
-  return t == TimePoint{} ? std::chrono::system_clock::now() : t;
 }
 
 inline TimePoint ParseStoredTime(const std::string& text) {

@@ -5,32 +5,21 @@
 #include <string>
 #include <string_view>
 
+#include "store/backend_common.hpp"
 #include "store/sqlite/sqlite_internal.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/sql_statements.hpp"
 
 namespace uwh::store {
 
 using namespace sqlite;  // NOLINT(google-build-using-namespace)
+using namespace sql;     // NOLINT(google-build-using-namespace)
 
 namespace {
 
-// Rows still "received" (waiting for a queue worker) or "processing" (claimed by one) are not
-// finished: their flows have not run yet, however old they are.
-constexpr std::string_view kDeleteFinishedWebhooks =
-    "DELETE FROM universal_webhook_log WHERE id IN (SELECT id FROM universal_webhook_log "
-    "WHERE workspace_id = $1 AND received_at < $2 AND status <> 'received' "
-    "AND status <> 'processing' ORDER BY received_at LIMIT $3)";
-constexpr std::string_view kDeleteExecutions =
-    "DELETE FROM universal_webhook_flow_execution WHERE id IN (SELECT id FROM "
-    "universal_webhook_flow_execution WHERE workspace_id = $1 AND started_at < $2 "
-    "ORDER BY started_at LIMIT $3)";
-
 Result<int64_t> DeleteBatch(SqliteStore::Connection& w, std::string_view sql,
                             const std::string& workspace_id, TimePoint before, int limit) {
-  if (limit < 1) {
-    return Fail(ErrorCode::kInvalidArgument, "validation_failed", "limit must be at least 1",
-                "limit");
-  }
+  if (auto ok = CheckBatchLimit(limit); !ok) return Fail(ok.error());
   auto stmt = w.Prepare(sql);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);
@@ -52,7 +41,7 @@ Result<int64_t> SqliteStore::DeleteFinishedWebhooksBefore(const std::string& wor
 Result<int64_t> SqliteStore::DeleteFlowExecutionsBefore(const std::string& workspace_id,
                                                         TimePoint before, int limit) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  return DeleteBatch(*writer_, kDeleteExecutions, workspace_id, before, limit);
+  return DeleteBatch(*writer_, kDeleteExecutionsBefore, workspace_id, before, limit);
 }
 
 }  // namespace uwh::store

@@ -47,6 +47,12 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::vector<WebhookToken>> ListWebhookTokens(
       const std::string& workspace_id) override;
 
+  [[nodiscard]] Result<void> ReplaceWebhookRegistrations(
+      const std::string& workspace_id,
+      const std::vector<WebhookRegistration>& registrations) override;
+  [[nodiscard]] Result<std::vector<WebhookRegistration>> ListWebhookRegistrations(
+      const std::string& workspace_id) override;
+
   [[nodiscard]] Result<std::vector<AppendOutcome>> AppendWebhooks(
       std::span<const NewWebhook> batch) override;
   [[nodiscard]] Result<WebhookRecord> GetWebhook(const std::string& workspace_id,

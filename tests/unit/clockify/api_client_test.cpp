@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/metrics.hpp"
 #include "http/server.hpp"
 
 namespace uwh::clockify {
@@ -51,6 +52,8 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+struct DroppedConnection {};
+
 class ApiClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,6 +69,16 @@ class ApiClientTest : public ::testing::Test {
                     Record(r);
                     asio::steady_timer timer(co_await asio::this_coro::executor, 400ms);
                     co_await timer.async_wait(asio::use_awaitable);
+                    co_return Status(200);
+                  });
+    }
+    // Closes the connection without an answer (the server ends a session on a throw that is not
+    // a std::exception).
+    for (const char* method : {"GET", "POST", "PATCH"}) {
+      router_.Add(method, "/drop/{rest*}",
+                  [this](http::Request& r) -> asio::awaitable<http::Response> {
+                    Record(r);
+                    throw DroppedConnection{};
                     co_return Status(200);
                   });
     }
@@ -464,6 +477,29 @@ TEST_F(ApiClientTest, RefusedConnectionIsRetriedAndReported) {
   EXPECT_EQ(posted->attempts, 4);
 }
 
+TEST_F(ApiClientTest, EachCallCountsOnceInApiCallsTotalWithItsFinalStatus) {
+  auto& calls = metrics::Default().AddCounter("api_calls_total", "", {"operation_id", "status"});
+  Script("/backend/v1/user", {Status(500), Status(500), Status(201)});
+  ApiClient client = MakeClient();
+  ApiRequest request = Get("/v1/user");
+  request.operation_id = "countedOperation";
+  auto first = client.Call(Target(), request);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->attempts, 3);
+  auto second = client.Call(Target(), request);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(calls.With({"countedOperation", "201"}).Value(), 1u);
+  EXPECT_EQ(calls.With({"countedOperation", "200"}).Value(), 1u);
+  EXPECT_EQ(calls.With({"countedOperation", "500"}).Value(), 0u);
+
+  ApiTarget nowhere = Target();
+  nowhere.backend_url = "http://127.0.0.1:9";
+  auto refused = client.Call(nowhere, request);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status_code, 0);
+  EXPECT_EQ(calls.With({"countedOperation", "error"}).Value(), 1u);
+}
+
 TEST_F(ApiClientTest, TimeoutIsRetriedForGetButNotForPost) {
   ApiClientOptions options = FastOptions();
   options.total_timeout = 150ms;
@@ -492,6 +528,36 @@ TEST_F(ApiClientTest, TimeoutIsRetriedForGetButNotForPost) {
   EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
                           [](const Recorded& r) { return r.path == "/slow/post"; }),
             1);
+}
+
+// libcurl silently sends a request again when a reused connection dies before any answer, which
+// for a POST is a retry of a request that may well have reached Clockify (it did: the mock created
+// the tag twice over).
+TEST_F(ApiClientTest, PostOnAReusedConnectionThatDropsIsSentOnce) {
+  ApiClient client = MakeClient();
+  ApiTarget target = Target();
+  target.backend_url = base_;
+  for (const char* method : {"POST", "PATCH"}) {
+    SCOPED_TRACE(method);
+    ASSERT_EQ(client.Call(target, Get("/warm"))->status_code, 200);  // a connection to reuse
+    ApiRequest post = Get(std::string("/drop/") + method);
+    post.method = method;
+    post.body = "{}";
+    auto dropped = client.Call(target, post);
+    ASSERT_TRUE(dropped);
+    EXPECT_EQ(dropped->status_code, 0);
+    EXPECT_EQ(dropped->attempts, 1);
+    EXPECT_FALSE(dropped->error.empty());
+    const auto requests = Requests();
+    EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
+                            [&](const Recorded& r) { return r.path == post.path; }),
+              1);
+  }
+  // A GET may be sent again: it is idempotent.
+  ASSERT_EQ(client.Call(target, Get("/warm"))->status_code, 200);
+  auto get = client.Call(target, Get("/drop/get"));
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status_code, 0);
 }
 
 TEST_F(ApiClientTest, SequentialCallsReuseOneConnection) {

@@ -153,6 +153,16 @@ TEST(OpenApiCatalogTest, EveryOperationOfTheDocumentIsListedAsWritten) {
   }
 }
 
+TEST(OpenApiCatalogTest, EachOperationsListItemIsSerialisedOnceAsItsSummary) {
+  for (const auto& op : Catalog().Operations()) {
+    SCOPED_TRACE(op.operation_id);
+    const Json parsed = Json::parse(op.summary_json);
+    EXPECT_EQ(parsed, OperationToJson(op, /*detail=*/false));
+    EXPECT_EQ(parsed["operation_id"], op.operation_id);
+    EXPECT_FALSE(parsed.contains("description"));  // the detail only
+  }
+}
+
 TEST(OpenApiCatalogTest, ParametersArePathThenQueryInDocumentOrder) {
   const auto doc_ops = DocumentOperations();
   for (const auto& op : Catalog().Operations()) {

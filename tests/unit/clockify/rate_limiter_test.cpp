@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -208,6 +211,136 @@ TEST(WorkspaceRateLimiterTest, WaitingInOneWorkspaceDoesNotBlockAnother) {
   clock.Advance(1s);
   waiter.join();
   EXPECT_TRUE(w1_done.load());
+}
+
+// ---- With a pace shared by several instances (PostgreSQL) ----
+
+// The database's slot arithmetic (PostgresStore::Reserve) on the test's clock.
+class FakePace final : public SharedPace {
+ public:
+  explicit FakePace(const Clock& clock) : clock_(clock) {}
+
+  Result<std::chrono::nanoseconds> Reserve(const std::string& workspace_id,
+                                           std::chrono::nanoseconds interval) override {
+    std::lock_guard lock(mutex_);
+    ++reservations;
+    intervals.push_back(interval);
+    if (down) return Fail(ErrorCode::kUnavailable, "database_unavailable", "the database is down");
+    const TimePoint now = clock_.Now();
+    TimePoint& next = next_[workspace_id];
+    const TimePoint slot = std::max(next, now);
+    next = slot + std::chrono::duration_cast<TimePoint::duration>(interval);
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(slot - now);
+  }
+
+  Result<void> Delay(const std::string& workspace_id, std::chrono::nanoseconds delay) override {
+    std::lock_guard lock(mutex_);
+    delays.push_back(delay);
+    TimePoint& next = next_[workspace_id];
+    next = std::max(next, clock_.Now() + std::chrono::duration_cast<TimePoint::duration>(delay));
+    return {};
+  }
+
+  // Another instance takes the workspace's next slot.
+  void TakeSlotElsewhere(const std::string& workspace_id, std::chrono::nanoseconds interval) {
+    (void)Reserve(workspace_id, interval);
+  }
+
+  std::atomic<bool> down{false};
+  int reservations = 0;
+  std::vector<std::chrono::nanoseconds> intervals;
+  std::vector<std::chrono::nanoseconds> delays;
+
+ private:
+  const Clock& clock_;
+  std::mutex mutex_;
+  std::map<std::string, TimePoint> next_;
+};
+
+TEST(WorkspaceRateLimiterTest, SharedPaceDecidesTheWaitAndSeesEveryRequest) {
+  FakeTime time;
+  FakePace pace(time.clock);
+  WorkspaceRateLimiter limiter(time.clock, time.Sleep(), &pace);
+  limiter.Acquire("w1", 10, Priority::kBackground);
+  EXPECT_EQ(time.clock.Now(), kStart);
+  // Another instance took the next two slots: this one waits for the third.
+  pace.TakeSlotElsewhere("w1", 100ms);
+  pace.TakeSlotElsewhere("w1", 100ms);
+  limiter.Acquire("w1", 10, Priority::kBackground);
+  EXPECT_EQ(time.clock.Now(), kStart + 300ms);
+  limiter.Acquire("w1", 10, Priority::kInteractive);
+  EXPECT_EQ(time.clock.Now(), kStart + 400ms);
+  EXPECT_EQ(pace.reservations, 5);
+  for (const auto interval : pace.intervals) EXPECT_EQ(interval, 100ms);
+}
+
+TEST(WorkspaceRateLimiterTest, PacesInMemoryWhileTheSharedPaceIsDown) {
+  FakeTime time;
+  FakePace pace(time.clock);
+  pace.down = true;
+  WorkspaceRateLimiter limiter(time.clock, time.Sleep(), &pace);
+  std::vector<TimePoint> granted;
+  for (int i = 0; i < 6; ++i) {
+    limiter.Acquire("w1", 5, Priority::kBackground);
+    granted.push_back(time.clock.Now());
+  }
+  EXPECT_EQ(pace.reservations, 6) << "the shared pace is asked every time";
+  for (size_t i = 1; i < granted.size(); ++i) EXPECT_EQ(granted[i] - granted[i - 1], 200ms);
+}
+
+TEST(WorkspaceRateLimiterTest, PenalizeDelaysTheSharedPaceToo) {
+  FakeTime time;
+  FakePace pace(time.clock);
+  WorkspaceRateLimiter limiter(time.clock, time.Sleep(), &pace);
+  limiter.Acquire("w1", 10, Priority::kBackground);
+  limiter.Penalize("w1", 3s);
+  ASSERT_EQ(pace.delays.size(), 1u);
+  EXPECT_EQ(pace.delays[0], 3s);
+  // Another instance without the local penalty still waits: the slot moved in the database.
+  WorkspaceRateLimiter other(time.clock, time.Sleep(), &pace);
+  other.Acquire("w1", 10, Priority::kBackground);
+  EXPECT_EQ(time.clock.Now(), kStart + 3s);
+}
+
+TEST(WorkspaceRateLimiterTest, OneReservationPerWorkspaceAtATimeAndInteractiveFirst) {
+  SharedClock clock;
+  std::atomic<int> sleepers{0};
+  FakePace pace(clock);
+  WorkspaceRateLimiter limiter(clock, BlockingSleep{clock, sleepers}, &pace);
+  limiter.Acquire("w1", 10, Priority::kBackground);
+  pace.TakeSlotElsewhere("w1", 100ms);  // the next caller waits 200 ms on its reservation
+
+  std::mutex mutex;
+  std::vector<std::string> order;
+  auto caller = [&](std::string name, Priority priority) {
+    return std::thread([&, name, priority] {
+      limiter.Acquire("w1", 10, priority);
+      std::lock_guard lock(mutex);
+      order.push_back(name);
+    });
+  };
+  std::thread holder = caller("holder", Priority::kBackground);
+  ASSERT_TRUE(WaitFor([&] { return sleepers.load() == 1; }));
+  std::thread background = caller("background", Priority::kBackground);
+  std::thread interactive = caller("interactive", Priority::kInteractive);
+  // Neither reserves while the holder waits for its slot: this instance is one slot ahead at
+  // most, and a later interactive caller is not stuck behind queued background reservations.
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(pace.reservations, 3);
+  EXPECT_EQ(sleepers.load(), 1);
+
+  const bool all_done = WaitFor([&] {
+    clock.Advance(10ms);
+    std::this_thread::sleep_for(1ms);
+    std::lock_guard lock(mutex);
+    return order.size() == 3;
+  });
+  holder.join();
+  background.join();
+  interactive.join();
+  ASSERT_TRUE(all_done);
+  EXPECT_EQ(order, (std::vector<std::string>{"holder", "interactive", "background"}));
+  EXPECT_EQ(pace.reservations, 5);
 }
 
 }  // namespace

@@ -53,6 +53,13 @@ TEST(ConfigTest, InvalidValuesNameTheVariable) {
       {"UNIVERSAL_WEBHOOK_SIDEBAR_ACCESS", "SOME"},
       {"UNIVERSAL_WEBHOOK_DB_SYNCHRONOUS", "off"},
       {"UNIVERSAL_WEBHOOK_BASE_URL", "localhost:8001"},
+      {"UNIVERSAL_WEBHOOK_MAX_CONNECTIONS", "0"},
+      {"UNIVERSAL_WEBHOOK_MAX_CONNECTIONS", "many"},
+      {"UNIVERSAL_WEBHOOK_HEADER_TIMEOUT_SECONDS", "0"},
+      {"UNIVERSAL_WEBHOOK_BODY_TIMEOUT_SECONDS", "-1"},
+      {"UNIVERSAL_WEBHOOK_MIN_BODY_BYTES_PER_SECOND", "0"},
+      {"UNIVERSAL_WEBHOOK_KEEP_ALIVE_TIMEOUT_SECONDS", "1h"},
+      {"UNIVERSAL_WEBHOOK_SHUTDOWN_GRACE_SECONDS", "601"},
   };
   for (const auto& [name, value] : bad) {
     auto c = ConfigFromVariables(WithKey({{name, value}}));
@@ -60,6 +67,30 @@ TEST(ConfigTest, InvalidValuesNameTheVariable) {
     EXPECT_NE(c.error().message.find(name), std::string::npos) << c.error().message;
     EXPECT_EQ(c.error().field, name);
   }
+}
+
+TEST(ConfigTest, ConnectionLimitsAndTimeoutsAreRead) {
+  auto c = ConfigFromVariables(WithKey({}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->max_connections, 10000);
+  EXPECT_EQ(c->header_timeout_seconds, 10);
+  EXPECT_EQ(c->body_timeout_seconds, 10);
+  EXPECT_EQ(c->min_body_bytes_per_second, 32 * 1024);
+  EXPECT_EQ(c->keep_alive_timeout_seconds, 60);
+  EXPECT_EQ(c->shutdown_grace_seconds, 10);
+  c = ConfigFromVariables(WithKey({{"UNIVERSAL_WEBHOOK_MAX_CONNECTIONS", "500"},
+                                   {"UNIVERSAL_WEBHOOK_HEADER_TIMEOUT_SECONDS", "3"},
+                                   {"UNIVERSAL_WEBHOOK_BODY_TIMEOUT_SECONDS", "4"},
+                                   {"UNIVERSAL_WEBHOOK_MIN_BODY_BYTES_PER_SECOND", "1000"},
+                                   {"UNIVERSAL_WEBHOOK_KEEP_ALIVE_TIMEOUT_SECONDS", "5"},
+                                   {"UNIVERSAL_WEBHOOK_SHUTDOWN_GRACE_SECONDS", "6"}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->max_connections, 500);
+  EXPECT_EQ(c->header_timeout_seconds, 3);
+  EXPECT_EQ(c->body_timeout_seconds, 4);
+  EXPECT_EQ(c->min_body_bytes_per_second, 1000);
+  EXPECT_EQ(c->keep_alive_timeout_seconds, 5);
+  EXPECT_EQ(c->shutdown_grace_seconds, 6);
 }
 
 TEST(ConfigTest, PublicKeyIsRequiredOnlyWhileVerifying) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/metrics.hpp"
+
 namespace uwh::http {
 namespace {
 
@@ -67,6 +69,29 @@ TEST(RouterTest, RestParameterTakesSlashes) {
 TEST(RouterTest, SplitPathIgnoresEmptySegments) {
   EXPECT_EQ(SplitPath("//a/b//c/"), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(SplitPath("/").empty());
+}
+
+TEST(RouterTest, RequestsAreTimedByRoutePatternAndStatusClassNeverByPath) {
+  Router router;
+  router.Add("GET", "/timed/{id}", [](Request& r) -> asio::awaitable<Response> {
+    co_return Response::Json(r.Param("id") == "missing" ? 404 : 200, "{}");
+  });
+  auto count = [](std::string_view method, std::string_view route, std::string_view status) {
+    return metrics::RequestDuration().With({method, route, status}).Count();
+  };
+  const uint64_t ok = count("GET", "/timed/{id}", "2xx");
+  const uint64_t missing = count("GET", "/timed/{id}", "4xx");
+  const uint64_t unmatched = count("", "unmatched", "4xx");
+  for (const char* path : {"/timed/1", "/timed/2", "/timed/missing", "/untimed/x"}) {
+    Request r{.method = "GET", .path = path};
+    (void)Dispatch(router, r);
+  }
+  Request head{.method = "HEAD", .path = "/timed/3"};
+  (void)Dispatch(router, head);
+  EXPECT_EQ(count("GET", "/timed/{id}", "2xx"), ok + 3);
+  EXPECT_EQ(count("GET", "/timed/{id}", "4xx"), missing + 1);
+  EXPECT_EQ(count("", "unmatched", "4xx"), unmatched + 1);
+  EXPECT_EQ(metrics::Default().Render().find("/timed/1"), std::string::npos);
 }
 
 }  // namespace

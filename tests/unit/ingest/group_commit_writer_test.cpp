@@ -107,6 +107,10 @@ class MockStore : public Store {
   MOCK_METHOD(Result<store::WebhookToken>, FindWebhookToken, (const std::string&), (override));
   MOCK_METHOD(Result<std::vector<store::WebhookToken>>, ListWebhookTokens, (const std::string&),
               (override));
+  MOCK_METHOD(Result<void>, ReplaceWebhookRegistrations,
+              (const std::string&, const std::vector<store::WebhookRegistration>&), (override));
+  MOCK_METHOD(Result<std::vector<store::WebhookRegistration>>, ListWebhookRegistrations,
+              (const std::string&), (override));
   MOCK_METHOD(Result<std::vector<AppendOutcome>>, AppendWebhooks, (std::span<const NewWebhook>),
               (override));
   MOCK_METHOD(Result<store::WebhookRecord>, GetWebhook, (const std::string&, int64_t), (override));

@@ -101,7 +101,9 @@ TEST_F(InstallationServiceTest, InstallStoresEncryptedTokensBoundToTheirEvents) 
   auto tokens = store_->ListWebhookTokens("ws1");
   ASSERT_TRUE(tokens);
   ASSERT_EQ(tokens->size(), 2u);
-  for (const auto& hook : json::parse(body)["webhooks"]) {
+  // Named: a range-for over a member of a temporary would read the temporary after its end.
+  const json sent = json::parse(body);
+  for (const auto& hook : sent["webhooks"]) {
     const std::string token = hook["authToken"];
     auto binding = directory_->Load(Sha256Hex(token));
     ASSERT_TRUE(binding);

@@ -25,6 +25,7 @@
 #include "common/clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store_test_fixture.hpp"
+#include "postgres_test_server.hpp"
 
 namespace uwh::store {
 namespace {
@@ -240,14 +241,80 @@ TEST_P(StoreTest, WebhookTokensAreScopedByWorkspace) {
   EXPECT_EQ(foreign.error().kind, ErrorCode::kInvalidArgument);
 }
 
+// ---- Webhook registrations ----
+
+WebhookRegistration Registration(const std::string& event, const std::string& status,
+                                 const std::string& webhook_id = "",
+                                 const std::string& reason = "") {
+  WebhookRegistration r;
+  r.event_type = event;
+  r.status = status;
+  r.clockify_webhook_id = webhook_id;
+  r.reason = reason;
+  return r;
+}
+
+TEST_P(StoreTest, ReplaceWebhookRegistrationsKeepsTheLatestOutcomePerEvent) {
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_UPDATED", "registered", "wh-1", "created"),
+               Registration("PROJECT_UPDATED", "refused", "", "Webhook limit reached")}));
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-2", {Registration("TAG_UPDATED", "failed")}));
+
+  auto listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  // By event type.
+  EXPECT_EQ((*listed)[0].event_type, "PROJECT_UPDATED");
+  EXPECT_EQ((*listed)[0].status, "refused");
+  EXPECT_EQ((*listed)[0].reason, "Webhook limit reached");
+  EXPECT_EQ((*listed)[0].clockify_webhook_id, "");
+  EXPECT_EQ((*listed)[1].event_type, "TAG_UPDATED");
+  EXPECT_EQ((*listed)[1].clockify_webhook_id, "wh-1");
+  EXPECT_EQ((*listed)[1].workspace_id, "ws-1");
+  EXPECT_NE((*listed)[1].updated_at, TimePoint{});
+
+  // Replacing forgets what is not listed again, and only for that workspace.
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_UPDATED", "registered", "wh-2", "reused")}));
+  listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].clockify_webhook_id, "wh-2");
+  EXPECT_EQ(store_->ListWebhookRegistrations("ws-2").value().size(), 1u);
+
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-1", {}));
+  EXPECT_TRUE(store_->ListWebhookRegistrations("ws-1").value().empty());
+}
+
+TEST_P(StoreTest, ReplaceWebhookRegistrationsRefusesBadRowsAndKeepsTheOldOnes) {
+  ASSERT_TRUE(store_->ReplaceWebhookRegistrations("ws-1", {Registration("TAG_UPDATED", "failed")}));
+  auto twice = store_->ReplaceWebhookRegistrations(
+      "ws-1", {Registration("TAG_DELETED", "failed"), Registration("TAG_DELETED", "refused")});
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().kind, ErrorCode::kInvalidArgument);
+  auto no_status = store_->ReplaceWebhookRegistrations("ws-1", {Registration("TAG_DELETED", "")});
+  ASSERT_FALSE(no_status);
+  EXPECT_EQ(no_status.error().field, "registrations[0]");
+  auto listed = store_->ListWebhookRegistrations("ws-1");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].event_type, "TAG_UPDATED");
+}
+
 // ---- Webhook log ----
 
+// Every ASCII byte but NUL, then the first and last code point of every UTF-8 length, and the
+// code points around the surrogates.
+std::string EveryKindOfUtf8() {
+  std::string text;
+  for (int c = 1; c < 128; ++c) text.push_back(static_cast<char>(c));
+  text += "\u0080\u07FF\u0800\uD7FF\uE000\uFFFD\uFFFF\U00010000\U0010FFFF";
+  return text;
+}
+
 TEST_P(StoreTest, AppendAndGetKeepThePayloadByteForByte) {
-  std::string binaryish;
-  for (int c = 1; c < 256; ++c) binaryish.push_back(static_cast<char>(c));  // also invalid UTF-8
   const std::vector<std::string> payloads = {
       R"({"description":"Zoë – 東京 🚀 \"quoted\" \\ back","n":1})",
-      binaryish,
+      EveryKindOfUtf8(),
+      "a=%FF%00&b=x+y",  // a form body: its bytes are ASCII whatever it encodes
       "  {\n\t\"spaced\" : [ 1 , 2 ]\r\n}  ",
       "",
   };
@@ -276,6 +343,47 @@ TEST_P(StoreTest, AppendAndGetKeepThePayloadByteForByte) {
     EXPECT_EQ(got->error_message, "");
     EXPECT_EQ(got->received_at, kT0);
   }
+}
+
+// PostgreSQL's TEXT holds UTF-8 without NUL only; both backends refuse the rest alike, naming the
+// row and field, and store nothing of the batch.
+TEST_P(StoreTest, AppendRefusesTextThatIsNotStorable) {
+  struct Case {
+    std::string bytes;
+    const char* why;
+  };
+  const Case bad[] = {
+      {std::string("{\"a\":\"\0\"}", 9), "NUL byte"},
+      {"\xff\xfe{}", "not UTF-8"},
+      {"\xc0\xaf", "overlong"},
+      {"\xed\xa0\x80", "surrogate"},
+      {"\xf4\x90\x80\x80", "above U+10FFFF"},
+      {"\xe6\x9d", "cut short"},
+  };
+  for (const Case& c : bad) {
+    std::vector<NewWebhook> batch = {MakeWebhook("ws-1", "{}"), MakeWebhook("ws-1", c.bytes)};
+    auto out = store_->AppendWebhooks(batch);
+    ASSERT_FALSE(out) << c.why;
+    EXPECT_EQ(out.error().kind, ErrorCode::kInvalidArgument) << c.why;
+    EXPECT_EQ(out.error().code, "validation_failed") << c.why;
+    EXPECT_EQ(out.error().field, "batch[1].payload") << c.why;
+
+    batch[1] = MakeWebhook("ws-1", "{}");
+    batch[1].event_type = c.bytes;
+    out = store_->AppendWebhooks(batch);
+    ASSERT_FALSE(out) << c.why;
+    EXPECT_EQ(out.error().field, "batch[1].event_type") << c.why;
+  }
+  NewWebhook long_type = MakeWebhook("ws-1", "{}");
+  long_type.event_type = std::string(256, 'E');
+  auto out = store_->AppendWebhooks(std::span<const NewWebhook>(&long_type, 1));
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().field, "batch[0].event_type");
+  // 255 characters fit, however many bytes they take.
+  long_type.event_type.clear();
+  for (int i = 0; i < 255; ++i) long_type.event_type += "東";
+  EXPECT_GT(AppendOne(long_type).id, 0);
+  EXPECT_EQ(store_->CountWebhooks("ws-1").value(), 1);
 }
 
 TEST_P(StoreTest, GetWebhookIsScopedByWorkspace) {
@@ -1009,11 +1117,24 @@ TEST(OpenStoreTest, RelativePathAndAiosqliteForm) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "rel" / "uwh.db"));
 }
 
-TEST(OpenStoreTest, PostgresIsNotBuiltYet) {
-  auto store = OpenStore("postgresql://user@localhost/uwh", true);
+TEST(OpenStoreTest, PostgresUrlsThatLibpqRefusesNameTheVariable) {
+  for (const char* url : {"postgresql://localhost/uwh?no_such_option=1",
+                          "postgresql+asyncpg://localhost/uwh?prepared_statement_cache_size=0",
+                          "postgres://localhost/uwh%zz"}) {
+    auto store = OpenStore(url, true);
+    ASSERT_FALSE(store) << url;
+    EXPECT_EQ(store.error().kind, ErrorCode::kInvalidArgument) << url << ": "
+                                                               << store.error().message;
+    EXPECT_EQ(store.error().field, "UNIVERSAL_WEBHOOK_DATABASE_URL") << url;
+  }
+}
+
+TEST(OpenStoreTest, UnreachablePostgresIsUnavailableAndKeepsThePasswordOut) {
+  // Port 1 on the loopback: nothing listens, the connection is refused at once.
+  auto store = OpenStore("postgresql://uwh:s3cr3t-pw@127.0.0.1:1/uwh?connect_timeout=2", true);
   ASSERT_FALSE(store);
-  EXPECT_EQ(store.error().kind, ErrorCode::kInvalidArgument);
-  EXPECT_NE(store.error().message.find("PostgreSQL support is not built yet"), std::string::npos);
+  EXPECT_EQ(store.error().kind, ErrorCode::kUnavailable) << store.error().message;
+  EXPECT_EQ(store.error().message.find("s3cr3t-pw"), std::string::npos) << store.error().message;
 }
 
 TEST(OpenStoreTest, UnknownUrlsNameTheVariable) {

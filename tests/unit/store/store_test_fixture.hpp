@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "postgres_test_server.hpp"
 #include "store/store.hpp"
 
 namespace uwh::store::testing {
@@ -68,11 +69,32 @@ class SqliteTempFileBackend final : public StoreBackend {
   TempDir dir_;
 };
 
-// ---- The backends the suite runs on. ----
-// Add PostgreSQL here once PostgresStore exists: a factory that creates a fresh database (or
-// schema) on the server named by an environment variable, and returns nullptr when it is unset.
+// A fresh schema on the server of UWH_TEST_POSTGRES_URL, opened through OpenStore's URL path.
+class PostgresSchemaBackend final : public StoreBackend {
+ public:
+  explicit PostgresSchemaBackend(std::string url) : schema_(std::move(url)) {}
+  Result<std::unique_ptr<Store>> Open() override {
+    if (!schema_.Error().empty()) {
+      return Fail(ErrorCode::kUnavailable, "database_unavailable", schema_.Error());
+    }
+    return OpenStore(schema_.Url(), /*synchronous_full=*/true);
+  }
+
+ private:
+  PostgresSchema schema_;
+};
+
+// ---- The backends the suites run on. ----
+// PostgreSQL runs when UWH_TEST_POSTGRES_URL names a server (scripts/test starts one); without
+// it those tests are skipped, never passed.
 inline const BackendFactory kBackends[] = {
     {"SqliteTempFile", [] { return std::make_unique<SqliteTempFileBackend>(); }},
+    {"Postgres",
+     []() -> std::unique_ptr<StoreBackend> {
+       auto url = TestPostgresUrl();
+       if (!url) return nullptr;
+       return std::make_unique<PostgresSchemaBackend>(*url);
+     }},
 };
 
 class StoreTest : public ::testing::TestWithParam<BackendFactory> {
