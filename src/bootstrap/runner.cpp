@@ -14,6 +14,7 @@
 #include "bootstrap/entity_data.hpp"
 #include "bootstrap/plan.hpp"
 #include "common/logging.hpp"
+#include "common/metrics.hpp"
 #include "lifecycle/settings.hpp"
 
 namespace uwh::bootstrap {
@@ -233,6 +234,7 @@ class Execution {
     if (!*finished || (progress && !*progress)) return Outcome{Outcome::kLeaseLost, {}};
     const auto ms =
         std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - began).count();
+    metrics::BootstrapDuration(static_cast<double>(ms) / 1000.0);
     const std::string seconds = std::to_string(static_cast<double>(ms) / 1000.0);
     const std::string rps = std::to_string(
         ms > 0 ? static_cast<double>(requests_) * 1000.0 / static_cast<double>(ms) : 0.0);

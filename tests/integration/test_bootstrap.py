@@ -12,7 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from conftest import (assert_error, free_port, record_secret, ui_get, ui_headers, user_token)
+from conftest import (assert_error, free_port, new_pg_database, postgres_only, record_secret,
+                      ui_get, ui_headers, user_token)
+from test_metrics import scrape
 
 # What the mock seeds and where the bootstrap puts it.
 SEEDED = {"user": "users", "project": "projects", "client": "clients", "tag": "tags",
@@ -20,7 +22,7 @@ SEEDED = {"user": "users", "project": "projects", "client": "clients", "tag": "t
 
 
 def mock_installed_server(make_server, mock, env: dict | None = None, *,
-                          name: str = "mocked"):
+                          name: str = "mocked", db_url: str | None = None):
     """A server on a port of its own (its manifest names it), installed into the mock's
     workspace, with the bootstrap running on install. The extra event types are not registered
     here: their getWebhooks/createWebhook calls would race the bootstrap's own list of webhooks
@@ -31,7 +33,7 @@ def mock_installed_server(make_server, mock, env: dict | None = None, *,
                 "UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL": "true",
                 "UNIVERSAL_WEBHOOK_EXTRA_EVENTS": ""}
     settings.update(env or {})
-    srv = make_server(settings, name=name)
+    srv = make_server(settings, name=name, db_url=db_url)
     installed = mock.install(srv.url("/manifest"))
     assert installed["lifecycle_status"] == 200, installed
     return srv
@@ -60,8 +62,11 @@ def cached_ids(server, ws, entity_type) -> set[str]:
     return {r["entity_id"] for r in rows}
 
 
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def parse_time(value) -> datetime:
+    """A stored time: ISO text (SQLite) or a datetime (PostgreSQL)."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def time_entry_window_starts(mock) -> set[datetime]:
@@ -138,6 +143,15 @@ def test_install_caches_exactly_the_mocks_workspace(installed, minter):
     for entity_type, key in SEEDED.items():
         assert body["entities"][entity_type] == len(mock_state[key]), entity_type
     assert body["entities"]["time_entry"] == len(cached_ids(srv, mock.workspace_id, "time_entry"))
+
+
+def test_metrics_observe_the_finished_run(installed):
+    srv, _, state = installed
+    m = scrape(srv)
+    assert m.value("bootstrap_duration_seconds_count") == 1
+    took = (parse_time(state["completed_at"]) - parse_time(state["started_at"])).total_seconds()
+    assert took > 0
+    assert abs(m.value("bootstrap_duration_seconds_sum") - took) < 0.5, took
 
 
 def test_no_token_reaches_the_cache(installed, minter):
@@ -268,17 +282,63 @@ def test_killed_midway_resumes_and_refetches_at_most_once_per_page(make_server, 
     state = wait_bootstrap(srv, ws, timeout=90)
     assert state["status"] == "completed", state
     assert state["started_at"] == killed["started_at"]  # the same run, resumed
+    assert_resumed_once_per_page(mock, before)
+    assert_cache_is_the_mocks_workspace(srv, mock)
+
+
+def assert_resumed_once_per_page(mock, before: dict):
+    """After a resume: no page was asked more than twice, what was asked twice was in flight
+    when the first process died, and finished endpoints were not fetched again."""
     after = mock.stats()["by_request"]
     gets = {k: n for k, n in after.items() if k.startswith("GET ")}
     assert all(n <= 2 for n in gets.values()), {k: n for k, n in gets.items() if n > 2}
-    # What was asked twice was in flight when the process died: a few, not whole endpoints.
     repeated = [k for k, n in gets.items() if n == 2]
     assert len(repeated) <= 3, repeated
     assert all(before.get(k, 0) == 1 for k in repeated)
-    # Finished endpoints were not fetched again.
     for key in ("GET /api/v1/user", "GET /api/v1/workspaces"):
         assert after[key] == 1, key
-    assert_cache_is_the_mocks_workspace(srv, mock)
+
+
+@postgres_only
+def test_two_instances_run_one_bootstrap_and_the_survivor_takes_it_over(make_server, make_mock,
+                                                                        session_tmp):
+    """Two instances on one PostgreSQL database: the one the install reached runs the bootstrap
+    and the other never runs it beside it; SIGKILL the first and the other resumes the same run
+    from its checkpoints once the lease has expired."""
+    mock = make_mock()
+    url = new_pg_database()
+    shared = {"UNIVERSAL_WEBHOOK_ENCRYPTION_KEY_FILE": str(session_tmp / f"two-{time.time_ns()}.key"),
+              "UNIVERSAL_WEBHOOK_BOOTSTRAP_MAX_RPS": "8"}
+    a = mock_installed_server(make_server, mock, shared, name="instance-a", db_url=url)
+    port = free_port()
+    b = make_server(dict(shared, UNIVERSAL_WEBHOOK_PORT=str(port),
+                         UNIVERSAL_WEBHOOK_BASE_URL=f"http://127.0.0.1:{port}",
+                         UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL="true",
+                         UNIVERSAL_WEBHOOK_EXTRA_EVENTS=""), name="instance-b", db_url=url)
+    ws = mock.workspace_id
+    owners = set()
+    deadline = time.monotonic() + 60
+    while True:
+        state = bootstrap_state(b, ws)  # the other instance sees the same run
+        if state and state["claimed_by"]:
+            owners.add(state["claimed_by"])
+        if state and state["completed_endpoints"] >= 8:
+            break
+        assert state is None or state["status"] in ("pending", "in_progress"), state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.05)
+    assert len(owners) == 1, f"one instance holds the run while it lives: {owners}"
+    a.kill()
+    killed = bootstrap_state(b, ws)
+    assert killed["status"] == "in_progress"
+    assert 0 < killed["completed_endpoints"] < killed["total_endpoints"], killed
+    before = mock.stats()["by_request"]
+
+    state = wait_bootstrap(b, ws, timeout=90)
+    assert state["status"] == "completed", state
+    assert state["started_at"] == killed["started_at"]  # the same run, resumed by the survivor
+    assert_resumed_once_per_page(mock, before)
+    assert_cache_is_the_mocks_workspace(b, mock)
 
 
 def test_trigger_answers_202_then_409_while_running(make_server, make_mock, minter):
