@@ -67,6 +67,20 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   ctx->installations->AddListener(ctx->registrar.get());
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
   if (auto ok = ctx->LoadCatalog(); !ok) return Fail(ok.error());
+  ctx->bootstrap = std::make_unique<bootstrap::BootstrapRunner>(
+      bootstrap::RunnerOptions{}, *ctx->store, ctx->catalog, ctx->config.workspace_defaults,
+      [raw](const std::string& workspace_id) { return raw->ApiTargetFor(workspace_id); },
+      [raw](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
+        return raw->api_client->Call(target, request);
+      },
+      clock);
+  ctx->installations->AddListener(ctx->bootstrap.get());
+  ctx->cache_refresher = std::make_unique<bootstrap::CacheRefresher>(*ctx->store, clock);
+  ctx->retention = std::make_unique<retention::RetentionJob>(
+      retention::RetentionOptions{}, *ctx->store, ctx->config.workspace_defaults, clock,
+      [raw](const std::string& workspace_id) {
+        return raw->bootstrap->Trigger(workspace_id).has_value();
+      });
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
   return ctx;
 }
@@ -112,7 +126,14 @@ Result<clockify::ApiTarget> AppContext::ApiTargetFor(const std::string& workspac
 
 AppContext::~AppContext() { Shutdown(); }
 
+void AppContext::StartBackgroundWork() {
+  bootstrap->Start();
+  retention->Start();
+}
+
 void AppContext::Shutdown() {
+  if (retention) retention->Stop();
+  if (bootstrap) bootstrap->Stop();
   if (registrar) registrar->Stop();
   if (writer) writer->Stop();
   upstream.join();
@@ -153,6 +174,8 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiExplorerRoutes(router, ctx);
   RegisterUiExplorerExecuteRoutes(router, ctx);
   RegisterUiJsonPathRoutes(router, ctx);
+  RegisterUiBootstrapRoutes(router, ctx);
+  RegisterUiEntityRoutes(router, ctx);
   RegisterUiPageRoutes(router, ctx);
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <type_traits>
 
+#include "bootstrap/cache_refresher.hpp"
+#include "bootstrap/runner.hpp"
 #include "clockify/api_client.hpp"
 #include "clockify/jwt.hpp"
 #include "clockify/openapi_catalog.hpp"
@@ -19,6 +21,7 @@
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
 #include "lifecycle/webhook_registrar.hpp"
+#include "retention/retention_job.hpp"
 #include "store/store.hpp"
 
 namespace uwh::api {
@@ -30,8 +33,12 @@ struct AppContext {
                                                                   const Clock& clock);
   ~AppContext();
 
-  // Stops background work: webhook registration, the group-commit writer (after committing what
-  // it holds) and the blocking pool.
+  // Starts the background work that runs beside the server: the bootstrap runner (which resumes
+  // interrupted bootstraps) and the retention job.
+  void StartBackgroundWork();
+  // Stops background work: the retention job, webhook registration, bootstraps (at a request
+  // boundary, resumable), the group-commit writer (after committing what it holds) and the
+  // blocking pool.
   void Shutdown();
 
   Config config;
@@ -50,6 +57,11 @@ struct AppContext {
   // Calls to Clockify: one limiter per workspace shared by every caller, one client.
   std::unique_ptr<clockify::WorkspaceRateLimiter> limiter;
   std::unique_ptr<clockify::ApiClient> api_client;
+  // The GET bootstrap (a lifecycle listener: it starts on install).
+  std::unique_ptr<bootstrap::BootstrapRunner> bootstrap;
+  // Keeps the entity cache fresh: the webhook queue worker hands it every committed webhook.
+  std::unique_ptr<bootstrap::CacheRefresher> cache_refresher;
+  std::unique_ptr<retention::RetentionJob> retention;
   // Subscribes the extra event types through Clockify's Webhooks API after each install.
   std::unique_ptr<lifecycle::WebhookRegistrar> registrar;
 
@@ -105,6 +117,8 @@ void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiJsonPathRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiBootstrapRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiEntityRoutes(http::Router& router, AppContext& ctx);
 // GET /ui (the web UI) and its files under /ui/static/ (web_assets.hpp).
 void RegisterUiPageRoutes(http::Router& router, AppContext& ctx);
 

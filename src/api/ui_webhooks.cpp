@@ -3,6 +3,7 @@
 
 #include "api/event_coverage.hpp"
 #include "api/ui_auth.hpp"
+#include "api/ui_bootstrap.hpp"
 #include "api/webhook_payload.hpp"
 #include "clockify/event_types.hpp"
 #include "ingest/custom_receiver.hpp"
@@ -31,19 +32,15 @@ Result<int64_t> PositiveInteger(const std::string& text, const std::string& fiel
 
 // ?limit= (1–500, default 50) and ?cursor=.
 Result<std::pair<int, std::optional<int64_t>>> PageParams(const http::Request& req) {
-  int limit = 50;
-  if (const std::string* l = req.Query("limit")) {
-    auto n = PositiveInteger(*l, "limit");
-    if (!n || *n > 500) return Invalid("limit", "limit must be between 1 and 500");
-    limit = static_cast<int>(*n);
-  }
+  auto limit = UiListLimit(req);
+  if (!limit) return Fail(limit.error());
   std::optional<int64_t> cursor;
   if (const std::string* c = req.Query("cursor"); c && !c->empty()) {
     auto n = PositiveInteger(*c, "cursor");
     if (!n) return Fail(n.error());
     cursor = *n;
   }
-  return std::make_pair(limit, cursor);
+  return std::make_pair(*limit, cursor);
 }
 
 Result<std::optional<store::TimePoint>> TimeParam(const http::Request& req, const char* name) {
@@ -151,6 +148,7 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     std::vector<store::WebhookToken> tokens;
     std::vector<store::WebhookRegistration> registrations;
     std::vector<store::CustomSource> sources;
+    std::vector<store::CountByKey> entities;
   };
   auto data = co_await Offload(ctx, [&]() -> Result<Data> {
     Data d;
@@ -174,6 +172,9 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto sources = ctx.store->ListCustomSources(ws);
     if (!sources) return Fail(sources.error());
     d.sources = std::move(*sources);
+    auto entities = ctx.store->CountEntitiesByType(ws);
+    if (!entities) return Fail(entities.error());
+    d.entities = std::move(*entities);
     return d;
   });
   if (!data) co_return ErrorResponse(req, data.error());
@@ -189,13 +190,8 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
                           {"backend_url", in.backend_url},
                           {"reports_url", in.reports_url}};
   body["settings"] = json::parse(lifecycle::SettingsToJson(settings));
-  const auto& b = data->bootstrap;
-  body["bootstrap"] = {{"status", b.status},
-                       {"progress", b.progress},
-                       {"total_endpoints", b.total_endpoints},
-                       {"completed_endpoints", b.completed_endpoints}};
-  body["bootstrap"]["error_message"] = b.error_message.empty() ? json() : json(b.error_message);
-  body["entities"] = json::object();
+  body["bootstrap"] = BootstrapStateJson(data->bootstrap);
+  body["entities"] = Counts(data->entities);
   body["flows"] = {{"total", 0}, {"enabled", 0}};
   const auto& s = data->stats;
   body["webhooks_24h"] = {{"total", s.total},
