@@ -76,6 +76,20 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   ctx->installations->AddListener(ctx->registrar.get());
   ctx->manifest_json = clockify::BuildManifest(ctx->config);
   if (auto ok = ctx->LoadCatalog(); !ok) return Fail(ok.error());
+  ctx->bootstrap = std::make_unique<bootstrap::BootstrapRunner>(
+      bootstrap::RunnerOptions{}, *ctx->store, ctx->catalog, ctx->config.workspace_defaults,
+      [raw](const std::string& workspace_id) { return raw->ApiTargetFor(workspace_id); },
+      [raw](const clockify::ApiTarget& target, const clockify::ApiRequest& request) {
+        return raw->api_client->Call(target, request);
+      },
+      clock);
+  ctx->installations->AddListener(ctx->bootstrap.get());
+  ctx->cache_refresher = std::make_unique<bootstrap::CacheRefresher>(*ctx->store, clock);
+  ctx->retention = std::make_unique<retention::RetentionJob>(
+      retention::RetentionOptions{}, *ctx->store, ctx->config.workspace_defaults, clock,
+      [raw](const std::string& workspace_id) {
+        return raw->bootstrap->Trigger(workspace_id).has_value();
+      });
 
   flows::HttpActionOptions http_options;
   http_options.allow_private = c.http_action_allow_private;
@@ -89,6 +103,8 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   executor_options.defaults = c.workspace_defaults;
   ctx->flow_executor = std::make_unique<flows::FlowExecutor>(
       *ctx->store, clock, *ctx->action_transport, ctx->catalog, executor_options);
+  // The cache sees each webhook before the flows that may read it (SPEC §9).
+  ctx->queue->AddConsumer(ctx->cache_refresher.get());
   ctx->queue->AddConsumer(ctx->flow_executor.get());
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
   return ctx;
@@ -137,11 +153,15 @@ AppContext::AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k
 
 AppContext::~AppContext() { Shutdown(); }
 
-void AppContext::StartWorkers() {
+void AppContext::StartBackgroundWork() {
   if (queue) queue->Start();
+  bootstrap->Start();
+  retention->Start();
 }
 
 void AppContext::Shutdown() {
+  if (retention) retention->Stop();
+  if (bootstrap) bootstrap->Stop();
   if (registrar) registrar->Stop();
   if (writer) writer->Stop();
   if (flow_executor) flow_executor->RequestStop();
@@ -185,6 +205,8 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiExplorerExecuteRoutes(router, ctx);
   RegisterUiJsonPathRoutes(router, ctx);
   RegisterUiFlowRoutes(router, ctx);
+  RegisterUiBootstrapRoutes(router, ctx);
+  RegisterUiEntityRoutes(router, ctx);
   RegisterUiPageRoutes(router, ctx);
 }
 

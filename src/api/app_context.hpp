@@ -5,6 +5,8 @@
 #include <string>
 #include <type_traits>
 
+#include "bootstrap/cache_refresher.hpp"
+#include "bootstrap/runner.hpp"
 #include "clockify/api_client.hpp"
 #include "clockify/jwt.hpp"
 #include "clockify/openapi_catalog.hpp"
@@ -20,6 +22,7 @@
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
 #include "lifecycle/webhook_registrar.hpp"
+#include "retention/retention_job.hpp"
 #include "store/store.hpp"
 
 namespace uwh::flows {
@@ -37,12 +40,14 @@ struct AppContext {
                                                                   const Clock& clock);
   ~AppContext();
 
-  // Starts the webhook queue's workers (after every consumer is registered).
-  void StartWorkers();
+  // Starts the background work that runs beside the server (after every consumer of the
+  // webhook queue is registered): the queue's workers, the bootstrap runner (which resumes
+  // interrupted bootstraps) and the retention job.
+  void StartBackgroundWork();
 
-  // Stops background work: webhook registration, the group-commit writer (after committing what
-  // it holds), the flow runs (at their next action boundary) and the queue's workers, and the
-  // pools.
+  // Stops background work: the retention job, webhook registration, bootstraps (at a request
+  // boundary, resumable), the group-commit writer (after committing what it holds), the flow
+  // runs (at their next action boundary) and the queue's workers, and the pools.
   void Shutdown();
 
   Config config;
@@ -61,6 +66,11 @@ struct AppContext {
   // Calls to Clockify: one limiter per workspace shared by every caller, one client.
   std::unique_ptr<clockify::WorkspaceRateLimiter> limiter;
   std::unique_ptr<clockify::ApiClient> api_client;
+  // The GET bootstrap (a lifecycle listener: it starts on install).
+  std::unique_ptr<bootstrap::BootstrapRunner> bootstrap;
+  // Keeps the entity cache fresh: the webhook queue worker hands it every committed webhook.
+  std::unique_ptr<bootstrap::CacheRefresher> cache_refresher;
+  std::unique_ptr<retention::RetentionJob> retention;
   // Subscribes the extra event types through Clockify's Webhooks API after each install.
   std::unique_ptr<lifecycle::WebhookRegistrar> registrar;
   // The durable webhook queue and what consumes it (SPEC §6.4): consumers are registered in
@@ -123,6 +133,8 @@ void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiJsonPathRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiFlowRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiBootstrapRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiEntityRoutes(http::Router& router, AppContext& ctx);
 // GET /ui (the web UI) and its files under /ui/static/ (web_assets.hpp).
 void RegisterUiPageRoutes(http::Router& router, AppContext& ctx);
 

@@ -1,5 +1,8 @@
 #include "api/ui_auth.hpp"
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace uwh::api {
 namespace {
 
@@ -97,6 +100,19 @@ asio::awaitable<Result<Caller>> AuthenticateUi(AppContext& ctx, const http::Requ
                    "the add-on is open to workspace admins only");
   }
   co_return caller;
+}
+
+Result<int> UiListLimit(const http::Request& request) {
+  const std::string* text = request.Query("limit");
+  if (text == nullptr) return 50;
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || errno == ERANGE || n < 1 || n > 500) {
+    return Fail(ErrorCode::kInvalidArgument, "validation_failed",
+                "limit must be between 1 and 500", "limit");
+  }
+  return static_cast<int>(n);
 }
 
 }  // namespace uwh::api

@@ -24,6 +24,9 @@ asio::awaitable<Result<Caller>> AuthenticateUi(AppContext& ctx, const http::Requ
 // 403 forbidden unless the caller may change things.
 [[nodiscard]] Result<void> RequireWrite(const Caller& caller);
 
+// A list's ?limit= (SPEC §4: default 50, 1–500); 400 validation_failed naming "limit" otherwise.
+[[nodiscard]] Result<int> UiListLimit(const http::Request& request);
+
 // 403 forbidden when `workspace_id` (from a path or body) is set and is not the caller's.
 [[nodiscard]] Result<void> RequireSameWorkspace(const Caller& caller,
                                                 const std::string& workspace_id);

@@ -4,6 +4,7 @@
 #include "api/event_coverage.hpp"
 #include "api/ui_auth.hpp"
 #include "api/ui_params.hpp"
+#include "api/ui_bootstrap.hpp"
 #include "api/webhook_payload.hpp"
 #include "clockify/event_types.hpp"
 #include "flows/records.hpp"
@@ -136,6 +137,7 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     std::vector<store::CustomSource> sources;
     store::FlowCounts flows;
     store::ExecutionStats executions;
+    std::vector<store::CountByKey> entities;
   };
   auto data = co_await Offload(ctx, [&]() -> Result<Data> {
     Data d;
@@ -165,6 +167,9 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto executions = ctx.store->GetExecutionStats(ws, since);
     if (!executions) return Fail(executions.error());
     d.executions = std::move(*executions);
+    auto entities = ctx.store->CountEntitiesByType(ws);
+    if (!entities) return Fail(entities.error());
+    d.entities = std::move(*entities);
     return d;
   });
   if (!data) co_return ErrorResponse(req, data.error());
@@ -180,13 +185,8 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
                           {"backend_url", in.backend_url},
                           {"reports_url", in.reports_url}};
   body["settings"] = json::parse(lifecycle::SettingsToJson(settings));
-  const auto& b = data->bootstrap;
-  body["bootstrap"] = {{"status", b.status},
-                       {"progress", b.progress},
-                       {"total_endpoints", b.total_endpoints},
-                       {"completed_endpoints", b.completed_endpoints}};
-  body["bootstrap"]["error_message"] = b.error_message.empty() ? json() : json(b.error_message);
-  body["entities"] = json::object();
+  body["bootstrap"] = BootstrapStateJson(data->bootstrap);
+  body["entities"] = Counts(data->entities);
   body["flows"] = {{"total", data->flows.total}, {"enabled", data->flows.enabled}};
   const auto& s = data->stats;
   body["webhooks_24h"] = {{"total", s.total},

@@ -99,7 +99,7 @@ int Serve() {
   auto port = server.Listen();
   if (!port) return ConfigError(port.error());
   server.Start();
-  ctx.StartWorkers();
+  ctx.StartBackgroundWork();
   log::Info("listening", {{"host", ctx.config.host},
                           {"port", std::to_string(*port)},
                           {"manifest", ctx.config.base_url + "/manifest"},

@@ -172,6 +172,38 @@ Result<void> CheckQueueCompletions(std::span<const QueueCompletion> done) {
   return {};
 }
 
+Result<void> CheckEntities(std::span<const CachedEntity> entities) {
+  for (size_t i = 0; i < entities.size(); ++i) {
+    if (entities[i].entity_type.empty() || entities[i].entity_id.empty()) {
+      return Invalid("entity_type and entity_id are required",
+                     "entities[" + std::to_string(i) + "]");
+    }
+  }
+  return {};
+}
+
+Result<void> CheckCheckpoints(std::span<const BootstrapCheckpoint> checkpoints) {
+  for (size_t i = 0; i < checkpoints.size(); ++i) {
+    if (checkpoints[i].endpoint.empty() || checkpoints[i].operation_id.empty()) {
+      return Invalid("endpoint and operation_id are required",
+                     "checkpoints[" + std::to_string(i) + "]");
+    }
+  }
+  return {};
+}
+
+Result<void> CheckBootstrapEnd(const std::string& status) {
+  if (status != "completed" && status != "error") {
+    return Invalid("a bootstrap ends completed or error", "status");
+  }
+  return {};
+}
+
+Result<void> CheckBatchLimit(int limit) {
+  if (limit < 1) return Invalid("limit must be at least 1", "limit");
+  return {};
+}
+
 Result<void> CheckHourCount(int hours) {
   if (hours < 1 || hours > 168) return Invalid("hours must be between 1 and 168", "hours");
   return {};

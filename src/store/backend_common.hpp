@@ -60,7 +60,17 @@ inline Error RegistrationListedTwice(const std::string& event_type) {
   return Error::Make(ErrorCode::kInvalidArgument, "validation_failed",
                      "event type " + event_type + " is listed twice", "event_type");
 }
-[[nodiscard]] Result<void> CheckListLimit(int limit);
+[[nodiscard]] Result<void> CheckListLimit(int limit);  // also ListEntities: 1–500
+// The bootstrap's writes: each entity needs a type and an id ("entities[2]"), each checkpoint an
+// endpoint and an operation ("checkpoints[0]"); a run ends "completed" or "error".
+[[nodiscard]] Result<void> CheckEntities(std::span<const CachedEntity> entities);
+[[nodiscard]] Result<void> CheckCheckpoints(std::span<const BootstrapCheckpoint> checkpoints);
+[[nodiscard]] Result<void> CheckBootstrapEnd(const std::string& status);
+[[nodiscard]] Result<void> CheckBatchLimit(int limit);  // the retention deletes: at least 1
+inline Error BootstrapLeaseLost() {
+  return Error::Make(ErrorCode::kConflict, "lease_lost",
+                     "another instance has taken over this workspace's bootstrap");
+}
 [[nodiscard]] Result<void> CheckHourCount(int hours);  // CountWebhooksByHour: 1–168
 // Every row of the batch (CheckStorable), naming the row: "batch[3].payload".
 [[nodiscard]] Result<void> CheckBatch(std::span<const NewWebhook> batch);

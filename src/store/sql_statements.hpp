@@ -7,7 +7,7 @@
 // Readers and binders are templates over the backend's statement type, which provides
 //   reading: ColumnText(i), ColumnInt(i) (also booleans, as 0/1), ColumnIsNull(i), ColumnTime(i),
 //            ColumnOptionalTime(i)
-//   binding: TextNoCopy(k, s), TextOrNull(k, s) (empty is NULL), Time(k, t), Int(k, n)
+//   binding: TextNoCopy(k, s), TextOrNull(k, s) (empty is NULL), Time(k, t), Int(k, n), Null(k)
 // Internal to the store backends.
 #include <array>
 #include <optional>
@@ -327,7 +327,7 @@ CustomSource ReadCustomSource(const Row& s) {
   return c;
 }
 
-// ---- Bootstrap state ----
+// ---- Bootstrap runs and the entity cache (SPEC §9) ----
 
 constexpr std::string_view kEnsureBootstrapState =
     "INSERT INTO universal_webhook_bootstrap_state (workspace_id, status, progress, "
@@ -335,7 +335,43 @@ constexpr std::string_view kEnsureBootstrapState =
     "ON CONFLICT (workspace_id) DO NOTHING";
 constexpr std::string_view kGetBootstrapState =
     "SELECT workspace_id, status, progress, total_endpoints, completed_endpoints, error_message, "
-    "started_at, completed_at FROM universal_webhook_bootstrap_state WHERE workspace_id = $1";
+    "started_at, completed_at, claimed_by, lease_expires_at "
+    "FROM universal_webhook_bootstrap_state WHERE workspace_id = $1";
+
+// The lease statements take $1 workspace, $2 owner, then $3 the lease's now and $4 its expiry
+// (BindLease with the now), or $3 the expiry alone (BindLease without it).
+// A run is free for a fresh start unless another owner holds a live lease on it.
+constexpr std::string_view kStartBootstrap =
+    "UPDATE universal_webhook_bootstrap_state SET status = 'in_progress', progress = 0, "
+    "total_endpoints = 0, completed_endpoints = 0, error_message = NULL, started_at = $3, "
+    "completed_at = NULL, claimed_by = $2, lease_expires_at = $4 "
+    "WHERE workspace_id = $1 AND (status <> 'in_progress' OR lease_expires_at IS NULL "
+    "OR lease_expires_at < $3 OR claimed_by = $2)";
+constexpr std::string_view kResumeBootstrap =
+    "UPDATE universal_webhook_bootstrap_state SET claimed_by = $2, lease_expires_at = $4 "
+    "WHERE workspace_id = $1 AND status = 'in_progress' AND (lease_expires_at IS NULL "
+    "OR lease_expires_at < $3 OR claimed_by = $2)";
+// Every write of a run goes through this: it renews the lease and proves the owner still holds
+// it (in PostgreSQL the row lock also keeps a concurrent claim out until the commit).
+constexpr std::string_view kRenewLease =
+    "UPDATE universal_webhook_bootstrap_state SET lease_expires_at = $3 "
+    "WHERE workspace_id = $1 AND claimed_by = $2 AND status = 'in_progress'";
+// $1 now.
+constexpr std::string_view kListResumable =
+    "SELECT workspace_id FROM universal_webhook_bootstrap_state WHERE status = 'in_progress' "
+    "AND (lease_expires_at IS NULL OR lease_expires_at < $1) ORDER BY workspace_id";
+// $1 workspace, $2 owner, $3 total, $4 completed, $5 progress.
+constexpr std::string_view kUpdateProgress =
+    "UPDATE universal_webhook_bootstrap_state SET total_endpoints = $3, "
+    "completed_endpoints = $4, progress = $5 "
+    "WHERE workspace_id = $1 AND claimed_by = $2 AND status = 'in_progress'";
+// $1 workspace, $2 owner, $3 status, $4 error message, $5 completed_at.
+constexpr std::string_view kFinishBootstrap =
+    "UPDATE universal_webhook_bootstrap_state SET status = $3, error_message = $4, "
+    "completed_at = $5, claimed_by = NULL, lease_expires_at = NULL "
+    "WHERE workspace_id = $1 AND claimed_by = $2 AND status = 'in_progress'";
+constexpr std::string_view kDeleteCheckpoints =
+    "DELETE FROM universal_webhook_bootstrap_checkpoint WHERE workspace_id = $1";
 
 template <typename Row>
 BootstrapState ReadBootstrapState(const Row& s) {
@@ -348,8 +384,147 @@ BootstrapState ReadBootstrapState(const Row& s) {
   b.error_message = s.ColumnText(5);
   b.started_at = s.ColumnOptionalTime(6);
   b.completed_at = s.ColumnOptionalTime(7);
+  b.claimed_by = s.ColumnText(8);
+  b.lease_expires_at = s.ColumnOptionalTime(9);
   return b;
 }
+
+template <typename Statement>
+void BindLease(Statement& s, const std::string& workspace_id, const BootstrapLease& lease,
+               bool with_now) {
+  s.TextNoCopy(1, workspace_id);
+  s.TextNoCopy(2, lease.owner);
+  if (with_now) {
+    s.Time(3, lease.now);
+    s.Time(4, lease.expires_at);
+  } else {
+    s.Time(3, lease.expires_at);
+  }
+}
+
+#define UWH_CHECKPOINT_COLUMNS                                                        \
+  "endpoint, operation_id, parent_id, entity_type, status, next_page, pages, items, " \
+  "status_code, error_message, updated_at"
+constexpr std::string_view kListCheckpoints =
+    "SELECT " UWH_CHECKPOINT_COLUMNS
+    " FROM universal_webhook_bootstrap_checkpoint WHERE workspace_id = $1 ORDER BY id";
+constexpr std::string_view kUpsertCheckpoint =
+    "INSERT INTO universal_webhook_bootstrap_checkpoint (workspace_id, " UWH_CHECKPOINT_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+    "ON CONFLICT (workspace_id, endpoint) DO UPDATE SET status = excluded.status, "
+    "next_page = excluded.next_page, pages = excluded.pages, items = excluded.items, "
+    "status_code = excluded.status_code, error_message = excluded.error_message, "
+    "updated_at = excluded.updated_at";
+#undef UWH_CHECKPOINT_COLUMNS
+
+template <typename Statement>
+void BindUpsertCheckpoint(Statement& s, const std::string& workspace_id,
+                          const BootstrapCheckpoint& c, TimePoint now) {
+  s.TextNoCopy(1, workspace_id);
+  s.TextNoCopy(2, c.endpoint);
+  s.TextNoCopy(3, c.operation_id);
+  s.TextOrNull(4, c.parent_id);
+  s.TextNoCopy(5, c.entity_type);
+  s.TextNoCopy(6, c.status);
+  s.Int(7, c.next_page);
+  s.Int(8, c.pages);
+  s.Int(9, c.items);
+  if (c.status_code != 0) {
+    s.Int(10, c.status_code);
+  } else {
+    s.Null(10);
+  }
+  s.TextOrNull(11, c.error_message);
+  s.Time(12, c.updated_at == TimePoint{} ? now : c.updated_at);
+}
+
+template <typename Row>
+BootstrapCheckpoint ReadCheckpoint(const Row& s) {
+  BootstrapCheckpoint c;
+  c.endpoint = s.ColumnText(0);
+  c.operation_id = s.ColumnText(1);
+  c.parent_id = s.ColumnText(2);
+  c.entity_type = s.ColumnText(3);
+  c.status = s.ColumnText(4);
+  c.next_page = static_cast<int>(s.ColumnInt(5));
+  c.pages = static_cast<int>(s.ColumnInt(6));
+  c.items = s.ColumnInt(7);
+  c.status_code = static_cast<int>(s.ColumnInt(8));
+  c.error_message = s.ColumnText(9);
+  c.updated_at = s.ColumnTime(10);
+  return c;
+}
+
+#define UWH_ENTITY_COLUMNS "entity_type, entity_id, data_json, fetched_at"
+constexpr std::string_view kUpsertEntity =
+    "INSERT INTO universal_webhook_entity_cache (workspace_id, " UWH_ENTITY_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (workspace_id, entity_type, entity_id) DO UPDATE SET "
+    "data_json = excluded.data_json, fetched_at = excluded.fetched_at";
+// $1 workspace, $2 type, $3 id.
+constexpr std::string_view kDeleteEntity =
+    "DELETE FROM universal_webhook_entity_cache "
+    "WHERE workspace_id = $1 AND entity_type = $2 AND entity_id = $3";
+constexpr std::string_view kGetEntity =
+    "SELECT " UWH_ENTITY_COLUMNS
+    " FROM universal_webhook_entity_cache "
+    "WHERE workspace_id = $1 AND entity_type = $2 AND entity_id = $3";
+// $1 workspace, $2 type, $3 after this id ('' for the first page), $4 limit.
+constexpr std::string_view kListEntities =
+    "SELECT " UWH_ENTITY_COLUMNS
+    " FROM universal_webhook_entity_cache "
+    "WHERE workspace_id = $1 AND entity_type = $2 AND entity_id > $3 "
+    "ORDER BY entity_id LIMIT $4";
+#undef UWH_ENTITY_COLUMNS
+// $1 workspace, $2 type, $3 fetched since.
+constexpr std::string_view kListEntityIds =
+    "SELECT entity_id FROM universal_webhook_entity_cache "
+    "WHERE workspace_id = $1 AND entity_type = $2 AND fetched_at >= $3 ORDER BY entity_id";
+constexpr std::string_view kCountEntities =
+    "SELECT entity_type, COUNT(*) FROM universal_webhook_entity_cache WHERE workspace_id = $1 "
+    "GROUP BY entity_type ORDER BY entity_type";
+// $1 workspace, $2 type, $3 before.
+constexpr std::string_view kDeleteTypeBefore =
+    "DELETE FROM universal_webhook_entity_cache "
+    "WHERE workspace_id = $1 AND entity_type = $2 AND fetched_at < $3";
+
+template <typename Statement>
+void BindUpsertEntity(Statement& s, const std::string& workspace_id, const CachedEntity& e,
+                      TimePoint now) {
+  s.TextNoCopy(1, workspace_id);
+  s.TextNoCopy(2, e.entity_type);
+  s.TextNoCopy(3, e.entity_id);
+  s.TextNoCopy(4, e.data_json);
+  s.Time(5, e.fetched_at == TimePoint{} ? now : e.fetched_at);
+}
+
+template <typename Row>
+CachedEntity ReadEntity(const Row& s) {
+  CachedEntity e;
+  e.entity_type = s.ColumnText(0);
+  e.entity_id = s.ColumnText(1);
+  e.data_json = s.ColumnText(2);
+  e.fetched_at = s.ColumnTime(3);
+  return e;
+}
+
+// ---- Retention (SPEC §10): $1 workspace, $2 before, $3 at most this many rows ----
+
+// The oldest entries of the workspace first.
+constexpr std::string_view kPurgeEntitiesBefore =
+    "DELETE FROM universal_webhook_entity_cache WHERE id IN (SELECT id FROM "
+    "universal_webhook_entity_cache WHERE workspace_id = $1 AND fetched_at < $2 "
+    "ORDER BY fetched_at LIMIT $3)";
+// Rows still "received" (waiting for a queue worker) or "processing" (claimed by one) are not
+// finished: their flows have not run yet, however old they are.
+constexpr std::string_view kDeleteFinishedWebhooks =
+    "DELETE FROM universal_webhook_log WHERE id IN (SELECT id FROM universal_webhook_log "
+    "WHERE workspace_id = $1 AND received_at < $2 AND status <> 'received' "
+    "AND status <> 'processing' ORDER BY received_at LIMIT $3)";
+constexpr std::string_view kDeleteExecutionsBefore =
+    "DELETE FROM universal_webhook_flow_execution WHERE id IN (SELECT id FROM "
+    "universal_webhook_flow_execution WHERE workspace_id = $1 AND started_at < $2 "
+    "ORDER BY started_at LIMIT $3)";
 
 // ---- Webhook registrations (SPEC §8) ----
 

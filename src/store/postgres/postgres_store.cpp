@@ -334,21 +334,6 @@ Result<void> PostgresStore::DeleteCustomSource(const std::string& workspace_id,
                    CustomSourceNotFound(source));
 }
 
-// ---- Bootstrap state ----
-
-Result<void> PostgresStore::EnsureBootstrapState(const std::string& workspace_id) {
-  auto r = pg::Run(*pool_, /*read=*/false, kEnsureBootstrapState, Workspace(workspace_id),
-                   "cannot create bootstrap state");
-  if (!r) return Fail(r.error());
-  return {};
-}
-
-Result<BootstrapState> PostgresStore::GetBootstrapState(const std::string& workspace_id) {
-  return pg::ReadOne<BootstrapState>(*pool_, kGetBootstrapState, Workspace(workspace_id),
-                                     "cannot read the bootstrap state",
-                                     NotFound("no bootstrap state"), ReadBootstrapState<Row>);
-}
-
 // ---- Shared API pace ----
 
 Result<std::chrono::nanoseconds> PostgresStore::Reserve(const std::string& workspace_id,

@@ -523,28 +523,4 @@ Result<void> SqliteStore::DeleteCustomSource(const std::string& workspace_id,
   return {};
 }
 
-// ---- Bootstrap state ----
-
-Result<void> SqliteStore::EnsureBootstrapState(const std::string& workspace_id) {
-  std::lock_guard<std::mutex> lock(writer_mutex_);
-  auto stmt = writer_->Prepare(kEnsureBootstrapState);
-  if (!stmt) return tl::unexpected(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure("cannot create bootstrap state"));
-  return {};
-}
-
-Result<BootstrapState> SqliteStore::GetBootstrapState(const std::string& workspace_id) {
-  ReadLease lease(*this);
-  auto stmt = lease.conn().Prepare(kGetBootstrapState);
-  if (!stmt) return tl::unexpected(stmt.error());
-  Statement s(*stmt);
-  s.TextNoCopy(1, workspace_id);
-  const int rc = s.Step();
-  if (rc == SQLITE_DONE) return tl::unexpected(NotFound("no bootstrap state"));
-  if (rc != SQLITE_ROW) return tl::unexpected(s.Failure("cannot read the bootstrap state"));
-  return ReadBootstrapState(s);
-}
-
 }  // namespace uwh::store

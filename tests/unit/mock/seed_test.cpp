@@ -116,7 +116,9 @@ TEST(SeedTest, TimeEntriesLieInTheLastSixtyDaysAcrossUsersWithoutOverlap) {
       }
     }
     // Sorted by start; per user, one entry ends before the next starts.
-    if (auto it = last_end.find(e.user_id); it != last_end.end()) EXPECT_LE(it->second, e.start);
+    if (auto it = last_end.find(e.user_id); it != last_end.end()) {
+      EXPECT_LE(it->second, e.start);
+    }
     last_end[e.user_id] = *e.end;
   }
   EXPECT_EQ(users.size(), ws.users.size());

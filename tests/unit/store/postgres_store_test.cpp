@@ -156,6 +156,50 @@ TEST_F(PostgresStoreTest, LargeOverlappingBatchesFromTwoStoresNeitherDeadlockNor
   EXPECT_EQ(Count(), 5 * kKeys);
 }
 
+TEST_F(PostgresStoreTest, TwoInstancesClaimingOneBootstrapAtOnceOneWinsAndTheOtherCannotWrite) {
+  auto other = Open();
+  ASSERT_NE(other, nullptr);
+  constexpr int kRounds = 40;
+  const TimePoint now = std::chrono::system_clock::now();
+  std::barrier start(2);
+  std::vector<int> wins_a(kRounds), wins_b(kRounds);
+  std::atomic<int> errors{0};
+  auto run = [&](PostgresStore& store, const std::string& owner, std::vector<int>& wins) {
+    for (int k = 0; k < kRounds; ++k) {
+      const std::string ws = "ws-claim-" + std::to_string(k);  // no state row yet
+      start.arrive_and_wait();
+      auto won = store.StartBootstrap(ws, BootstrapLease{owner, now, now + seconds(15)});
+      if (!won) {
+        ++errors;
+        continue;
+      }
+      wins[k] = *won ? 1 : 0;
+    }
+  };
+  std::thread t1(run, std::ref(*store_), "instance-a", std::ref(wins_a));
+  std::thread t2(run, std::ref(*other), "instance-b", std::ref(wins_b));
+  t1.join();
+  t2.join();
+  ASSERT_EQ(errors.load(), 0);
+  for (int k = 0; k < kRounds; ++k) {
+    const std::string ws = "ws-claim-" + std::to_string(k);
+    ASSERT_EQ(wins_a[k] + wins_b[k], 1) << "round " << k << ": one claim, and only one, wins";
+    const std::string winner = wins_a[k] ? "instance-a" : "instance-b";
+    const std::string loser = wins_a[k] ? "instance-b" : "instance-a";
+    auto state = store_->GetBootstrapState(ws);
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ(state->claimed_by, winner);
+    EXPECT_EQ(state->status, "in_progress");
+    // The loser's page is refused and writes nothing.
+    const CachedEntity entity{"project", "p-" + std::to_string(k), "{}", now};
+    auto lost = store_->CommitBootstrapProgress(ws, BootstrapLease{loser, now, now + seconds(15)},
+                                                {}, std::span<const CachedEntity>(&entity, 1));
+    ASSERT_FALSE(lost);
+    EXPECT_EQ(lost.error().code, "lease_lost");
+    EXPECT_FALSE(store_->GetEntity(ws, "project", entity.entity_id));
+  }
+}
+
 TEST_F(PostgresStoreTest, ConcurrentMigrationsOfAFreshSchemaBothSucceed) {
   testing::PostgresSchema fresh(*testing::TestPostgresUrl());
   auto a = PostgresStore::Open(fresh.Url(), {});

@@ -31,62 +31,6 @@ namespace {
 
 using std::chrono::seconds;
 
-class StoreTest : public ::testing::TestWithParam<BackendFactory> {
- protected:
-  void SetUp() override {
-    backend_ = GetParam().make();
-    if (!backend_) GTEST_SKIP() << GetParam().name << " is not available";
-    store_ = Reopen();
-    ASSERT_NE(store_, nullptr);
-    auto version = store_->Migrate();
-    ASSERT_TRUE(version) << version.error().message;
-  }
-
-  std::unique_ptr<Store> Reopen() {
-    auto store = backend_->Open();
-    EXPECT_TRUE(store) << store.error().message;
-    return store ? std::move(*store) : nullptr;
-  }
-
-  Installation MakeInstallation(const std::string& workspace_id) {
-    Installation in;
-    in.workspace_id = workspace_id;
-    in.addon_id = "addon-1";
-    in.addon_user_id = "addon-user-1";
-    in.as_user = "user-1";
-    in.addon_token_ciphertext = "cipher-token-1";
-    in.api_url = "https://api.clockify.me/api";
-    in.backend_url = "https://api.clockify.me/api";
-    in.reports_url = "https://reports.api.clockify.me";
-    in.installed_at = kT0;
-    in.updated_at = kT0;
-    return in;
-  }
-
-  static NewWebhook MakeWebhook(const std::string& workspace_id, const std::string& payload) {
-    NewWebhook w;
-    w.workspace_id = workspace_id;
-    w.event_type = "NEW_TIME_ENTRY";
-    w.source = "CLOCKIFY";
-    w.payload = payload;
-    w.headers_json = R"({"content-type":"application/json"})";
-    w.content_type = "application/json";
-    w.received_at = kT0;
-    return w;
-  }
-
-  // Appends one row; fails the test on a store error.
-  AppendOutcome AppendOne(const NewWebhook& w) {
-    auto out = store_->AppendWebhooks(std::span<const NewWebhook>(&w, 1));
-    EXPECT_TRUE(out) << out.error().message;
-    if (!out || out->size() != 1) return {};
-    return out->front();
-  }
-
-  std::unique_ptr<StoreBackend> backend_;
-  std::unique_ptr<Store> store_;
-};
-
 // ---- Schema ----
 
 TEST_P(StoreTest, MigrateFreshDatabaseReachesLatestVersion) {
@@ -1228,7 +1172,12 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                  "status", "updated_at"}));
   EXPECT_EQ(columns("universal_webhook_bootstrap_state"),
             (Set{"id", "workspace_id", "status", "progress", "total_endpoints",
-                 "completed_endpoints", "error_message", "started_at", "completed_at"}));
+                 "completed_endpoints", "error_message", "started_at", "completed_at",
+                 "claimed_by", "lease_expires_at"}));
+  EXPECT_EQ(columns("universal_webhook_bootstrap_checkpoint"),
+            (Set{"id", "workspace_id", "endpoint", "operation_id", "parent_id", "entity_type",
+                 "status", "next_page", "pages", "items", "status_code", "error_message",
+                 "updated_at"}));
   EXPECT_EQ(columns("universal_webhook_entity_cache"),
             (Set{"id", "workspace_id", "entity_type", "entity_id", "data_json", "fetched_at"}));
   EXPECT_EQ(
@@ -1267,6 +1216,9 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                             "universal_webhook_entity_cache(entity_type)",
                             "universal_webhook_entity_cache(entity_id)",
                             "universal_webhook_entity_cache(workspace_id,entity_type)",
+                            "universal_webhook_entity_cache(workspace_id,entity_type,entity_id)",
+                            "universal_webhook_entity_cache(workspace_id,fetched_at)",
+                            "universal_webhook_bootstrap_checkpoint(workspace_id,endpoint)",
                             "universal_webhook_log(workspace_id)",
                             "universal_webhook_log(event_type)",
                             "universal_webhook_log(source)",
