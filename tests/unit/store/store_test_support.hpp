@@ -1,9 +1,8 @@
 #pragma once
-// What the Store suites share: the backends they run on and the fixture that opens a migrated
-// store of each. Every suite is written against the Store interface.
+// What the Store suites share: temporary directories and the backends every suite runs on.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -12,18 +11,12 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <vector>
 
-#include "common/clock.hpp"
 #include "postgres_test_server.hpp"
 #include "store/store.hpp"
 
-namespace uwh::store::testing {
-
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-// 2026-01-01T00:00:00.123Z: millisecond precision is what the stores keep.
-inline const TimePoint kT0 = TimePoint(seconds(1'767'225'600)) + milliseconds(123);
+namespace uwh::store {
 
 // A temporary directory, removed with everything in it.
 class TempDir {
@@ -81,7 +74,7 @@ class PostgresSchemaBackend final : public StoreBackend {
   }
 
  private:
-  PostgresSchema schema_;
+  testing::PostgresSchema schema_;
 };
 
 // ---- The backends the suites run on. ----
@@ -91,10 +84,31 @@ inline const BackendFactory kBackends[] = {
     {"SqliteTempFile", [] { return std::make_unique<SqliteTempFileBackend>(); }},
     {"Postgres",
      []() -> std::unique_ptr<StoreBackend> {
-       auto url = TestPostgresUrl();
+       auto url = testing::TestPostgresUrl();
        if (!url) return nullptr;
        return std::make_unique<PostgresSchemaBackend>(*url);
      }},
+};
+
+// 2026-01-01T00:00:00.123Z: millisecond precision is what the stores keep.
+inline const TimePoint kT0 =
+    TimePoint(std::chrono::seconds(1'767'225'600)) + std::chrono::milliseconds(123);
+
+// A suite over every backend with a freshly migrated store in store_.
+class MigratedStoreTest : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  void SetUp() override {
+    backend_ = GetParam().make();
+    if (!backend_) GTEST_SKIP() << GetParam().name << " is not available";
+    auto store = backend_->Open();
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    auto version = store_->Migrate();
+    ASSERT_TRUE(version) << version.error().message;
+  }
+
+  std::unique_ptr<StoreBackend> backend_;
+  std::unique_ptr<Store> store_;
 };
 
 class StoreTest : public ::testing::TestWithParam<BackendFactory> {
@@ -158,4 +172,51 @@ inline std::string BackendName(const ::testing::TestParamInfo<BackendFactory>& i
   return info.param.name;
 }
 
-}  // namespace uwh::store::testing
+// A migrated SQLite file, opened read-only, for tests of the statements' query plans.
+class SqliteQueryPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (dir_.path() / "uwh.db").string();
+    {
+      auto store = OpenStore("sqlite:///" + path_, true);
+      ASSERT_TRUE(store) << store.error().message;
+      ASSERT_TRUE((*store)->Migrate());
+    }
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  }
+  void TearDown() override { sqlite3_close(db_); }
+
+  // The plan's lines, "SEARCH universal_webhook_log USING …".
+  std::vector<std::string> Plan(const std::string& sql) {
+    std::vector<std::string> lines;
+    sqlite3_stmt* stmt = nullptr;
+    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db_) << "\n"
+        << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      lines.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3)));
+    }
+    sqlite3_finalize(stmt);
+    return lines;
+  }
+
+  static std::string Join(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+  }
+
+  // No full scan of the log or of any index of it.
+  static void ExpectOnlySearches(const std::vector<std::string>& plan, const std::string& what) {
+    for (const auto& line : plan) {
+      EXPECT_FALSE(line.starts_with("SCAN")) << what << ":\n" << Join(plan);
+    }
+  }
+
+  TempDir dir_;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace uwh::store
