@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_store.hpp"
 
 #include <algorithm>
+#include <set>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,8 @@ namespace {
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS universal_webhook_schema_migrations ("
     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)";
+constexpr std::string_view kAppliedVersions =
+    "SELECT version FROM universal_webhook_schema_migrations";
 constexpr std::string_view kMigrationsTableExists =
     "SELECT to_regclass('universal_webhook_schema_migrations') IS NOT NULL";
 // A session lock that makes instances starting together migrate one after the other (their
@@ -170,8 +173,16 @@ Result<int> PostgresStore::Migrate() {
     int current = static_cast<int>(row->ColumnInt(0));
     if (auto ok = CheckNotNewer(current, latest); !ok) return Fail(ok.error());
 
+    // Every migration not yet recorded is applied, not only those above the highest one (see
+    // SqliteStore::Migrate). The advisory lock keeps other instances out meanwhile.
+    auto recorded = c.Run(kAppliedVersions, "cannot read the applied migrations");
+    if (!recorded) return Fail(recorded.error());
+    std::set<int> applied_versions;
+    for (int i = 0; i < PQntuples(recorded->get()); ++i) {
+      applied_versions.insert(static_cast<int>(Row(recorded->get(), i).ColumnInt(0)));
+    }
     for (const Migration& m : *migrations) {
-      if (m.version <= current) continue;
+      if (applied_versions.count(m.version) != 0) continue;
       const std::string what = "migration " + std::to_string(m.version) + "_" + m.name;
       if (auto r = c.Exec("BEGIN", what); !r) return Fail(r.error());
       Params record;
@@ -187,7 +198,7 @@ Result<int> PostgresStore::Migrate() {
         if (!c.Exec("ROLLBACK", what)) c.MarkBroken();
         return Fail(applied.error());
       }
-      current = m.version;
+      current = std::max(current, m.version);
     }
     return current;
   });

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -136,8 +137,10 @@ Result<int> SqliteStore::Migrate() {
   }
   if (auto ok = CheckNotNewer(current, latest); !ok) return tl::unexpected(ok.error());
 
+  // Every migration not yet recorded is applied, in version order, not only those above the
+  // highest recorded: a database written by a build that had a later migration but not an
+  // earlier one (they were added side by side) still gets the earlier one.
   for (const Migration& m : *migrations) {
-    if (m.version <= current) continue;
     const std::string what = "migration " + std::to_string(m.version) + "_" + m.name;
     Transaction tx(w);
     if (auto r = tx.Begin(); !r) return tl::unexpected(r.error());
@@ -162,7 +165,7 @@ Result<int> SqliteStore::Migrate() {
       if (s.Step() != SQLITE_DONE) return tl::unexpected(s.Failure(what));
     }
     if (auto r = tx.Commit(); !r) return tl::unexpected(r.error());
-    current = m.version;
+    current = std::max(current, m.version);
   }
   return current;
 }

@@ -45,6 +45,45 @@ TEST(PostgresMigrationsTest, MirrorTheSqliteOnesVersionForVersion) {
   EXPECT_EQ(a, b) << "every migrations/sqlite/NNNN_name.sql needs its migrations/postgres twin";
 }
 
+// As SqliteMigrationsTest: a schema with migration 6 but not 4 and 5 gets the two it lacks.
+TEST(PostgresMigrationsTest, AppliesEveryMissingVersionNotOnlyThoseAboveTheHighest) {
+  auto url = testing::TestPostgresUrl();
+  if (!url) GTEST_SKIP() << "UWH_TEST_POSTGRES_URL is not set";
+  testing::PostgresSchema schema(*url);
+  ASSERT_EQ(schema.Error(), "");
+  auto files = ParseMigrations(PostgresMigrationFiles());
+  ASSERT_TRUE(files) << files.error().message;
+  ASSERT_EQ(schema.Exec("CREATE TABLE universal_webhook_schema_migrations (version INTEGER "
+                        "PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"),
+            "");
+  for (const Migration& m : *files) {
+    if (m.version == 4 || m.version == 5) continue;
+    ASSERT_EQ(schema.Exec(std::string(m.sql)), "") << m.name;
+    ASSERT_EQ(schema.Exec("INSERT INTO universal_webhook_schema_migrations VALUES (" +
+                          std::to_string(m.version) + ", '" + m.name + "', now())"),
+              "");
+  }
+  auto store = PostgresStore::Open(schema.Url(), {});
+  ASSERT_TRUE(store) << store.error().message;
+  auto version = (*store)->Migrate();
+  ASSERT_TRUE(version) << version.error().message;
+  EXPECT_EQ(*version, files->back().version);
+  const TimePoint now = std::chrono::system_clock::now();
+  auto claimed = (*store)->StartBootstrap("ws-1", BootstrapLease{"a", now, now + seconds(15)});
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  EXPECT_TRUE(*claimed);
+  auto queue = (*store)->ClaimQueueWorkspace("a", now, now + seconds(15));
+  ASSERT_TRUE(queue) << queue.error().message;
+  EXPECT_FALSE(queue->has_value());
+  std::vector<std::string> recorded, expected;
+  for (const auto& row :
+       schema.Query("SELECT version FROM universal_webhook_schema_migrations ORDER BY 1")) {
+    recorded.push_back(row[0]);
+  }
+  for (const Migration& m : *files) expected.push_back(std::to_string(m.version));
+  EXPECT_EQ(recorded, expected);
+}
+
 class PostgresStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {

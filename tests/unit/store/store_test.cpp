@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "store/backend_common.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store_test_support.hpp"
 
@@ -44,6 +45,63 @@ TEST_P(StoreTest, MigrateFreshDatabaseReachesLatestVersion) {
   ASSERT_TRUE(version) << version.error().message;
   EXPECT_EQ(*version, fresh.LatestSchemaVersion());
   EXPECT_EQ(fresh.SchemaVersion().value(), fresh.LatestSchemaVersion());
+}
+
+// A database written by a build that had migration 6 but not 4 and 5 (they were written side by
+// side): Migrate applies the two it lacks, not only the versions above the highest recorded.
+TEST(SqliteMigrationsTest, AppliesEveryMissingVersionNotOnlyThoseAboveTheHighest) {
+  auto files = ParseMigrations(SqliteMigrationFiles());
+  ASSERT_TRUE(files) << files.error().message;
+  ASSERT_GE(files->size(), 6u);
+  TempDir dir;
+  const std::string path = (dir.path() / "uwh.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto exec = [&](const std::string& sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    std::string message = rc == SQLITE_OK ? "" : (err ? err : "error");
+    sqlite3_free(err);
+    return message;
+  };
+  ASSERT_EQ(exec("CREATE TABLE universal_webhook_schema_migrations (version INTEGER PRIMARY KEY, "
+                 "name TEXT NOT NULL, applied_at TEXT NOT NULL)"),
+            "");
+  for (const Migration& m : *files) {
+    if (m.version == 4 || m.version == 5) continue;
+    ASSERT_EQ(exec(std::string(m.sql)), "") << m.name;
+    ASSERT_EQ(exec("INSERT INTO universal_webhook_schema_migrations VALUES (" +
+                   std::to_string(m.version) + ", '" + m.name + "', '2026-01-01T00:00:00.000Z')"),
+              "");
+  }
+  sqlite3_close(db);
+
+  auto store = OpenStore("sqlite:///" + path, /*synchronous_full=*/true);
+  ASSERT_TRUE(store) << store.error().message;
+  auto version = (*store)->Migrate();
+  ASSERT_TRUE(version) << version.error().message;
+  EXPECT_EQ(*version, files->back().version);
+  // What 0004 (the bootstrap lease) and 0005 (the queue's leases) made works.
+  auto claimed = (*store)->StartBootstrap("ws-1", BootstrapLease{"a", kT0, kT0 + seconds(15)});
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  EXPECT_TRUE(*claimed);
+  auto queue = (*store)->ClaimQueueWorkspace("a", kT0, kT0 + seconds(15));
+  ASSERT_TRUE(queue) << queue.error().message;
+  EXPECT_FALSE(queue->has_value());  // nothing waits
+  store->reset();
+
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::vector<int> recorded;
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT version FROM universal_webhook_schema_migrations ORDER BY 1",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW) recorded.push_back(sqlite3_column_int(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  std::vector<int> expected;
+  for (const Migration& m : *files) expected.push_back(m.version);
+  EXPECT_EQ(recorded, expected);
 }
 
 TEST_P(StoreTest, MigrateIsIdempotent) {
