@@ -2,8 +2,11 @@
 
 #include "clockify/manifest.hpp"
 #include "clockify/openapi_source.hpp"
-#include "lifecycle/settings.hpp"
 #include "common/logging.hpp"
+#include "flows/actions.hpp"
+#include "flows/executor.hpp"
+#include "flows/http_action.hpp"
+#include "lifecycle/settings.hpp"
 
 namespace uwh::api {
 
@@ -50,8 +53,14 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
       std::make_unique<ingest::ClockifyReceiver>(ctx->config, verifier, *ctx->directory, clock);
   ctx->custom_receiver =
       std::make_unique<ingest::CustomReceiver>(ctx->config, *ctx->store, *ctx->secrets, clock);
-  ctx->writer = std::make_unique<ingest::GroupCommitWriter>(
-      *ctx->store, ingest::GroupCommitWriter::Options{});
+  ingest::WebhookQueue::Options queue_options;
+  queue_options.workers = c.queue_workers;
+  queue_options.lease = std::chrono::seconds(c.queue_lease_seconds);
+  ctx->queue = std::make_unique<ingest::WebhookQueue>(*ctx->store, clock, queue_options);
+  ingest::GroupCommitWriter::Options writer_options;
+  // New webhooks are taken up as soon as they are committed.
+  writer_options.on_commit = [queue = ctx->queue.get()] { queue->Wake(); };
+  ctx->writer = std::make_unique<ingest::GroupCommitWriter>(*ctx->store, writer_options);
   // On PostgreSQL every instance paces each workspace together with the others.
   ctx->limiter = std::make_unique<clockify::WorkspaceRateLimiter>(clock, nullptr,
                                                                   ctx->store->SharedApiPace());
@@ -81,6 +90,22 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
       [raw](const std::string& workspace_id) {
         return raw->bootstrap->Trigger(workspace_id).has_value();
       });
+
+  flows::HttpActionOptions http_options;
+  http_options.allow_private = c.http_action_allow_private;
+  ctx->http_actions = std::make_unique<flows::HttpActionClient>(http_options);
+  ctx->action_transport = std::make_unique<flows::LiveActionTransport>(
+      *ctx->api_client, [raw](const std::string& ws) { return raw->ApiTargetFor(ws); },
+      *ctx->http_actions);
+  flows::ExecutorOptions executor_options;
+  executor_options.enable_flows = c.flow_enable_flows;
+  executor_options.enable_generic_http_actions = c.flow_enable_generic_http_actions;
+  executor_options.defaults = c.workspace_defaults;
+  ctx->flow_executor = std::make_unique<flows::FlowExecutor>(
+      *ctx->store, clock, *ctx->action_transport, ctx->catalog, executor_options);
+  // The cache first, so that a flow's cache.<type>[…] templates see what this webhook changed.
+  ctx->queue->AddConsumer(ctx->cache_refresher.get());
+  ctx->queue->AddConsumer(ctx->flow_executor.get());
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
   return ctx;
 }
@@ -124,11 +149,14 @@ Result<clockify::ApiTarget> AppContext::ApiTargetFor(const std::string& workspac
   return target;
 }
 
+AppContext::AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
+
 AppContext::~AppContext() { Shutdown(); }
 
 void AppContext::StartBackgroundWork() {
   bootstrap->Start();
   retention->Start();
+  if (queue) queue->Start();
 }
 
 void AppContext::Shutdown() {
@@ -136,6 +164,8 @@ void AppContext::Shutdown() {
   if (bootstrap) bootstrap->Stop();
   if (registrar) registrar->Stop();
   if (writer) writer->Stop();
+  if (flow_executor) flow_executor->RequestStop();
+  if (queue) queue->Stop();
   upstream.join();
   blocking.join();
 }
@@ -176,6 +206,7 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiJsonPathRoutes(router, ctx);
   RegisterUiBootstrapRoutes(router, ctx);
   RegisterUiEntityRoutes(router, ctx);
+  RegisterUiFlowRoutes(router, ctx);
   RegisterUiPageRoutes(router, ctx);
 }
 

@@ -18,11 +18,18 @@
 #include "ingest/clockify_receiver.hpp"
 #include "ingest/custom_receiver.hpp"
 #include "ingest/group_commit_writer.hpp"
+#include "ingest/webhook_queue.hpp"
 #include "lifecycle/installation_service.hpp"
 #include "lifecycle/token_directory.hpp"
 #include "lifecycle/webhook_registrar.hpp"
 #include "retention/retention_job.hpp"
 #include "store/store.hpp"
+
+namespace uwh::flows {
+class FlowExecutor;
+class HttpActionClient;
+class LiveActionTransport;
+}  // namespace uwh::flows
 
 namespace uwh::api {
 
@@ -34,11 +41,12 @@ struct AppContext {
   ~AppContext();
 
   // Starts the background work that runs beside the server: the bootstrap runner (which resumes
-  // interrupted bootstraps) and the retention job.
+  // interrupted bootstraps), the retention job and the webhook queue's workers (after every
+  // consumer is registered).
   void StartBackgroundWork();
   // Stops background work: the retention job, webhook registration, bootstraps (at a request
-  // boundary, resumable), the group-commit writer (after committing what it holds) and the
-  // blocking pool.
+  // boundary, resumable), the group-commit writer (after committing what it holds), the flow
+  // runs (at their next action boundary) and the queue's workers, and the pools.
   void Shutdown();
 
   Config config;
@@ -64,6 +72,12 @@ struct AppContext {
   std::unique_ptr<retention::RetentionJob> retention;
   // Subscribes the extra event types through Clockify's Webhooks API after each install.
   std::unique_ptr<lifecycle::WebhookRegistrar> registrar;
+  // The durable webhook queue and what consumes it (SPEC §6.4): consumers are registered in
+  // Create, in order; the flow executor last.
+  std::unique_ptr<ingest::WebhookQueue> queue;
+  std::unique_ptr<flows::HttpActionClient> http_actions;
+  std::unique_ptr<flows::LiveActionTransport> action_transport;
+  std::unique_ptr<flows::FlowExecutor> flow_executor;
 
   // Blocking: where and as whom to call Clockify for a workspace (its installation's URLs, token
   // and max_rps). 403 not_installed without an active installation.
@@ -77,7 +91,7 @@ struct AppContext {
   asio::thread_pool upstream{kUpstreamThreads};
 
  private:
-  AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
+  AppContext(Config c, const Clock& k);  // in the .cpp, where the flow types are complete
   Result<void> LoadCatalog();
 };
 
@@ -119,6 +133,7 @@ void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiJsonPathRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiBootstrapRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiEntityRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiFlowRoutes(http::Router& router, AppContext& ctx);
 // GET /ui (the web UI) and its files under /ui/static/ (web_assets.hpp).
 void RegisterUiPageRoutes(http::Router& router, AppContext& ctx);
 

@@ -4,8 +4,10 @@
 #include "api/event_coverage.hpp"
 #include "api/ui_auth.hpp"
 #include "api/ui_bootstrap.hpp"
+#include "api/ui_params.hpp"
 #include "api/webhook_payload.hpp"
 #include "clockify/event_types.hpp"
+#include "flows/records.hpp"
 #include "ingest/custom_receiver.hpp"
 #include "lifecycle/settings.hpp"
 
@@ -16,40 +18,13 @@ using nlohmann::json;
 
 constexpr int kActivityHours = 24;
 
-tl::unexpected<Error> Invalid(const std::string& field, const std::string& message) {
-  return Fail(ErrorCode::kInvalidArgument, "validation_failed", message, field);
-}
-
-Result<int64_t> PositiveInteger(const std::string& text, const std::string& field) {
-  char* end = nullptr;
-  errno = 0;
-  const long long n = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || n <= 0) {
-    return Invalid(field, field + " must be a positive whole number");
-  }
-  return static_cast<int64_t>(n);
-}
-
-// ?limit= (1–500, default 50) and ?cursor=.
-Result<std::pair<int, std::optional<int64_t>>> PageParams(const http::Request& req) {
-  auto limit = UiListLimit(req);
-  if (!limit) return Fail(limit.error());
-  std::optional<int64_t> cursor;
-  if (const std::string* c = req.Query("cursor"); c && !c->empty()) {
-    auto n = PositiveInteger(*c, "cursor");
-    if (!n) return Fail(n.error());
-    cursor = *n;
-  }
-  return std::make_pair(*limit, cursor);
-}
-
 Result<std::optional<store::TimePoint>> TimeParam(const http::Request& req, const char* name) {
   const std::string* v = req.Query(name);
   if (!v || v->empty()) return std::optional<store::TimePoint>();
   store::TimePoint t;
   if (!ParseTimestamp(*v, &t)) {
-    return Invalid(name, std::string(name) + " must be an ISO-8601 timestamp such as "
-                                             "2026-01-31T00:00:00Z");
+    return InvalidField(name, std::string(name) + " must be an ISO-8601 timestamp such as "
+                                                  "2026-01-31T00:00:00Z");
   }
   return std::optional<store::TimePoint>(t);
 }
@@ -73,12 +48,10 @@ json Counts(const std::vector<store::CountByKey>& counts) {
   return out;
 }
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 asio::awaitable<http::Response> ListWebhooks(AppContext& ctx, http::Request& req) {
   auto caller = co_await AuthenticateUi(ctx, req);
   if (!caller) co_return ErrorResponse(req, caller.error());
-  auto page = PageParams(req);
+  auto page = ReadPageParams(req);
   if (!page) co_return ErrorResponse(req, page.error());
   store::WebhookFilter filter;
   if (const auto* v = req.Query("event_type")) filter.event_type = *v;
@@ -90,8 +63,8 @@ asio::awaitable<http::Response> ListWebhooks(AppContext& ctx, http::Request& req
     } else if (ingest::IsValidSourceName(*v)) {
       filter.custom_source = *v;
     } else if (!v->empty()) {
-      co_return ErrorResponse(req, Invalid("source", "source must be CLOCKIFY, CUSTOM or a "
-                                                     "custom source name")
+      co_return ErrorResponse(req, InvalidField("source", "source must be CLOCKIFY, CUSTOM or "
+                                                          "a custom source name")
                                        .value());
     }
   }
@@ -103,31 +76,45 @@ asio::awaitable<http::Response> ListWebhooks(AppContext& ctx, http::Request& req
   filter.to = *to;
 
   auto result = co_await Offload(ctx, [&] {
-    return ctx.store->ListWebhooks(caller->workspace_id, filter, page->second, page->first);
+    return ctx.store->ListWebhooks(caller->workspace_id, filter, page->before_id, page->limit);
   });
   if (!result) co_return ErrorResponse(req, result.error());
   json items = json::array();
   for (const auto& r : result->items) items.push_back(Summary(r));
   json body = {{"items", std::move(items)}};
-  body["next_cursor"] =
-      result->next_before_id ? json(std::to_string(*result->next_before_id)) : json();
+  body["next_cursor"] = NextCursor(result->next_before_id);
   co_return http::Response::Json(200, Dump(body));
 }
 
 asio::awaitable<http::Response> GetWebhook(AppContext& ctx, http::Request& req) {
   auto caller = co_await AuthenticateUi(ctx, req);
   if (!caller) co_return ErrorResponse(req, caller.error());
-  auto id = PositiveInteger(std::string(req.Param("id")), "id");
-  if (!id) {
-    co_return ErrorResponse(req, Error::Make(ErrorCode::kNotFound, "not_found", "no such webhook"));
-  }
-  auto record = co_await Offload(ctx, [&] { return ctx.store->GetWebhook(caller->workspace_id, *id); });
-  if (!record) co_return ErrorResponse(req, record.error());
+  auto id = PathId(req, "webhook");
+  if (!id) co_return ErrorResponse(req, id.error());
+  struct Data {
+    store::WebhookRecord record;
+    std::vector<store::FlowExecution> executions;
+  };
+  auto data = co_await Offload(ctx, [&]() -> Result<Data> {
+    auto record = ctx.store->GetWebhook(caller->workspace_id, *id);
+    if (!record) return Fail(record.error());
+    auto executions = ctx.store->ListWebhookExecutions(caller->workspace_id, *id);
+    if (!executions) return Fail(executions.error());
+    return Data{std::move(*record), std::move(*executions)};
+  });
+  if (!data) co_return ErrorResponse(req, data.error());
+  const store::WebhookRecord* record = &data->record;
   json body = Summary(*record);
+  body["attempts"] = record->attempts;
+  body["flows_matched"] = record->flows_matched ? json(*record->flows_matched) : json();
+  body["processed_at"] =
+      record->processed_at ? json(FormatTimestamp(*record->processed_at)) : json();
   body["payload"] = WebhookPayloadJson(*record);
   json headers = json::parse(record->headers_json, nullptr, false);
   body["headers"] = headers.is_discarded() ? json::object() : headers;
-  body["executions"] = json::array();
+  json executions = json::array();
+  for (const auto& e : data->executions) executions.push_back(flows::ExecutionToJson(e));
+  body["executions"] = std::move(executions);
   co_return http::Response::Json(200, Dump(body));
 }
 
@@ -149,6 +136,8 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     std::vector<store::WebhookRegistration> registrations;
     std::vector<store::CustomSource> sources;
     std::vector<store::CountByKey> entities;
+    store::FlowCounts flows;
+    store::ExecutionStats executions;
   };
   auto data = co_await Offload(ctx, [&]() -> Result<Data> {
     Data d;
@@ -175,6 +164,12 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto entities = ctx.store->CountEntitiesByType(ws);
     if (!entities) return Fail(entities.error());
     d.entities = std::move(*entities);
+    auto flows = ctx.store->CountFlows(ws);
+    if (!flows) return Fail(flows.error());
+    d.flows = *flows;
+    auto executions = ctx.store->GetExecutionStats(ws, since);
+    if (!executions) return Fail(executions.error());
+    d.executions = std::move(*executions);
     return d;
   });
   if (!data) co_return ErrorResponse(req, data.error());
@@ -192,7 +187,7 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
   body["settings"] = json::parse(lifecycle::SettingsToJson(settings));
   body["bootstrap"] = BootstrapStateJson(data->bootstrap);
   body["entities"] = Counts(data->entities);
-  body["flows"] = {{"total", 0}, {"enabled", 0}};
+  body["flows"] = {{"total", data->flows.total}, {"enabled", data->flows.enabled}};
   const auto& s = data->stats;
   body["webhooks_24h"] = {{"total", s.total},
                           {"by_status", Counts(s.by_status)},
@@ -202,8 +197,13 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
       s.last_received_at ? json(FormatTimestamp(*s.last_received_at)) : json();
   body["webhooks_24h"]["by_hour"] = {{"start", FormatTimestamp(hours_start)},
                                      {"counts", data->by_hour}};
-  body["executions_24h"] = {{"total", 0}, {"by_status", json::object()}};
-  body["errors_24h"] = {{"webhooks", s.errors}, {"executions", 0}};
+  const auto& x = data->executions;
+  body["executions_24h"] = {{"total", x.total}, {"by_status", Counts(x.by_status)}};
+  int64_t execution_errors = 0;
+  for (const auto& c : x.by_status) {
+    if (c.key == "error" || c.key == "partial" || c.key == "unknown") execution_errors += c.count;
+  }
+  body["errors_24h"] = {{"webhooks", s.errors}, {"executions", execution_errors}};
 
   // Which event types reach the add-on, and how (SPEC §8).
   body["event_coverage"] = EventCoverage(ctx.config, data->tokens, data->registrations);

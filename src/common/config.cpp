@@ -143,6 +143,8 @@ Result<void> Load(const Reader& r, Config& c) {
       r.Bool("FLOW_ENABLE_FLOWS", &c.flow_enable_flows),
       r.Bool("FLOW_ENABLE_GENERIC_HTTP_ACTIONS", &c.flow_enable_generic_http_actions),
       r.Bool("HTTP_ACTION_ALLOW_PRIVATE", &c.http_action_allow_private),
+      r.Integer("QUEUE_WORKERS", &c.queue_workers, 1, 64),
+      r.Integer("QUEUE_LEASE_SECONDS", &c.queue_lease_seconds, 2, 3600),
   };
   for (const auto& result : all) {
     if (!result) return result;

@@ -80,6 +80,11 @@ struct Config {
   bool flow_enable_generic_http_actions = false;
   bool http_action_allow_private = false;
 
+  // The webhook queue (SPEC §6.4): worker threads, and how long a claim lives without its
+  // holder's heartbeat (the delay before another worker takes up a crashed one's workspace).
+  int queue_workers = 2;
+  int queue_lease_seconds = 30;
+
   // Defaults for new installations.
   WorkspaceSettings workspace_defaults;
 };

@@ -270,6 +270,10 @@ struct Product {
         queue_depth(r.AddGauge("ingest_queue_depth",
                                "Webhook rows waiting for a group commit.")
                         .With({})),
+        queue_pending(r.AddGauge("webhook_queue_pending",
+                                 "Accepted webhooks not yet consumed by the flow workers "
+                                 "(received or processing), in the whole database.")
+                          .With({})),
         connections(r.AddGauge("http_connections_active", "Open client connections.").With({})),
         closed(r.AddCounter("http_connections_closed_total",
                             "Connections the server closed on its own, by reason.",
@@ -281,6 +285,7 @@ struct Product {
   HistogramFamily& bootstrap;
   HistogramFamily& requests;
   Gauge& queue_depth;
+  Gauge& queue_pending;
   Gauge& connections;
   CounterFamily& closed;
 };
@@ -318,6 +323,7 @@ void BootstrapDuration(double seconds) { Metrics().bootstrap.With({}).Observe(se
 
 HistogramFamily& RequestDuration() { return Metrics().requests; }
 Gauge& IngestQueueDepth() { return Metrics().queue_depth; }
+Gauge& WebhookQueuePending() { return Metrics().queue_pending; }
 Gauge& ConnectionsActive() { return Metrics().connections; }
 Counter& ConnectionsClosed(std::string_view reason) {
   return Metrics().closed.With({reason});

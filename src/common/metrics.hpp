@@ -180,7 +180,7 @@ Registry& Default();
 void WebhooksReceived(std::string_view source, std::string_view event_type,
                       std::string_view status);
 // flows_executed_total{status}: one per flow execution, status as stored on the execution row
-// ("succeeded", "failed", "skipped", ...).
+// ("success", "error", "partial", "skipped", "unknown", "interrupted").
 void FlowsExecuted(std::string_view status);
 // api_calls_total{operation_id,status}: one per call to Clockify's API (after retries), status
 // the final HTTP status code, or "error" when no response came.
@@ -194,6 +194,10 @@ void BootstrapDuration(double seconds);
 HistogramFamily& RequestDuration();
 // ingest_queue_depth: webhook rows waiting for a group commit.
 Gauge& IngestQueueDepth();
+// webhook_queue_pending: webhooks committed but not yet consumed by the flow workers (received
+// or processing) in the whole database, every instance's included; refreshed by the queue's
+// heartbeat about once a poll interval.
+Gauge& WebhookQueuePending();
 // http_connections_active: open client connections.
 Gauge& ConnectionsActive();
 // http_connections_closed_total{reason}: connections the server closed on its own:

@@ -109,6 +109,7 @@ void GroupCommitWriter::Run() {
     const bool notify_stoppers = stopping_ && queue_.empty();
     lock.unlock();
     if (notify_stoppers) wake_.notify_all();
+    if (outcomes && options_.on_commit) options_.on_commit();
 
     for (size_t i = 0; i < n; ++i) {
       // A throwing callback must not kill the writer and strand every later submission.

@@ -21,6 +21,9 @@ class GroupCommitWriter {
 
   struct Options {
     size_t max_batch = 1024;  // rows per transaction at most
+    // Runs on the writer thread after each committed batch (the webhook queue's Wake): keep it
+    // short and non-blocking.
+    std::function<void()> on_commit;
   };
 
   // `store` must outlive the writer. Starts the writer thread.

@@ -147,6 +147,41 @@ Result<void> CheckEntities(std::span<const CachedEntity> entities) {
   return {};
 }
 
+Result<void> CheckFlow(const Flow& flow) {
+  if (flow.workspace_id.empty()) return Invalid("workspace_id is required", "workspace_id");
+  if (flow.name.empty()) return Invalid("name is required", "name");
+  if (flow.trigger_source != "CLOCKIFY" && flow.trigger_source != "CUSTOM") {
+    return Invalid("trigger_source must be CLOCKIFY or CUSTOM", "trigger_source");
+  }
+  if (flow.trigger_event_type.empty()) {
+    return Invalid("trigger_event_type is required", "trigger_event_type");
+  }
+  return {};
+}
+
+Result<void> CheckAutomaticExecution(const FlowExecution& execution) {
+  if (!execution.webhook_log_id || execution.trigger != "automatic") {
+    return Invalid("an automatic execution needs its webhook", "webhook_log_id");
+  }
+  return {};
+}
+
+Result<void> CheckOtherExecution(const FlowExecution& execution) {
+  if (execution.trigger == "automatic") {
+    return Invalid("automatic executions begin with BeginAutomaticExecution", "trigger");
+  }
+  return {};
+}
+
+Result<void> CheckQueueCompletions(std::span<const QueueCompletion> done) {
+  for (const QueueCompletion& c : done) {
+    if (c.status != "processed" && c.status != "error") {
+      return Invalid("a consumed webhook is processed or error", "status");
+    }
+  }
+  return {};
+}
+
 Result<void> CheckCheckpoints(std::span<const BootstrapCheckpoint> checkpoints) {
   for (size_t i = 0; i < checkpoints.size(); ++i) {
     if (checkpoints[i].endpoint.empty() || checkpoints[i].operation_id.empty()) {

@@ -83,6 +83,18 @@ inline Error CustomSourceConflict(const std::string& source) {
                      "custom source '" + source + "' already exists", "source");
 }
 
+// Flows and executions (kInvalidArgument "validation_failed" naming the field). A flow's store
+// check is what the store needs (workspace, name, trigger); flows::ValidateFlow checks the rest.
+[[nodiscard]] Result<void> CheckFlow(const Flow& flow);
+// BeginAutomaticExecution takes only automatic executions with their webhook, CreateExecution
+// only the others.
+[[nodiscard]] Result<void> CheckAutomaticExecution(const FlowExecution& execution);
+[[nodiscard]] Result<void> CheckOtherExecution(const FlowExecution& execution);
+// A consumed webhook is finished as processed or error.
+[[nodiscard]] Result<void> CheckQueueCompletions(std::span<const QueueCompletion> done);
+inline Error FlowNotFound() { return NotFound("flow not found"); }
+inline Error ExecutionNotFound() { return NotFound("execution not found"); }
+
 // A page of the list from the rows read, which were asked for one more than `limit`: that one,
 // when present, is dropped and says that another page follows.
 WebhookPage PageOf(std::vector<WebhookRecord> rows, int limit);

@@ -5,11 +5,12 @@
 // text: SQLite stores that text, PostgreSQL reads it into TIMESTAMPTZ.
 //
 // Readers and binders are templates over the backend's statement type, which provides
-//   reading: ColumnText(i), ColumnInt(i) (also booleans, as 0/1), ColumnTime(i),
+//   reading: ColumnText(i), ColumnInt(i) (also booleans, as 0/1), ColumnIsNull(i), ColumnTime(i),
 //            ColumnOptionalTime(i)
 //   binding: TextNoCopy(k, s), TextOrNull(k, s) (empty is NULL), Time(k, t), Int(k, n), Null(k)
 // Internal to the store backends.
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -160,10 +161,14 @@ WebhookToken ReadToken(const Row& s) {
 constexpr std::string_view kInsertWebhook =
     "INSERT INTO universal_webhook_log (" UWH_WEBHOOK_INSERT_COLUMNS
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-constexpr std::string_view kGetWebhook =
-    "SELECT id, workspace_id, event_type, source, custom_source, payload_json, headers_json, "
-    "content_type, status, error_message, received_at FROM universal_webhook_log "
-    "WHERE workspace_id = $1 AND id = $2";
+// A whole webhook-log row (payload and queue columns included), in ReadWebhook's order. Kept
+// defined: the queue's statements return it too.
+#define UWH_WEBHOOK_RECORD_COLUMNS                                                               \
+  "id, workspace_id, event_type, source, custom_source, payload_json, headers_json, "            \
+  "content_type, status, error_message, received_at, attempts, flows_matched, processed_at"
+constexpr std::string_view kGetWebhook = "SELECT " UWH_WEBHOOK_RECORD_COLUMNS
+                                         " FROM universal_webhook_log "
+                                         "WHERE workspace_id = $1 AND id = $2";
 constexpr std::string_view kCountWebhooks =
     "SELECT COUNT(*) FROM universal_webhook_log WHERE workspace_id = $1";
 
@@ -197,6 +202,9 @@ WebhookRecord ReadWebhook(const Row& s) {
   r.status = s.ColumnText(8);
   r.error_message = s.ColumnText(9);
   r.received_at = s.ColumnTime(10);
+  r.attempts = static_cast<int>(s.ColumnInt(11));
+  if (!s.ColumnIsNull(12)) r.flows_matched = static_cast<int>(s.ColumnInt(12));
+  r.processed_at = s.ColumnOptionalTime(13);
   return r;
 }
 
@@ -553,7 +561,291 @@ WebhookRegistration ReadRegistration(const Row& s) {
   return r;
 }
 
+// ---- Flows (SPEC §6.1) ----
+
+#define UWH_FLOW_COLUMNS                                                                       \
+  "id, workspace_id, name, description, trigger_source, trigger_event_type, conditions_json, " \
+  "actions_json, enabled, paused_reason, created_at, updated_at"
+
+constexpr std::string_view kInsertFlow =
+    "INSERT INTO universal_webhook_flow (workspace_id, name, description, trigger_source, "
+    "trigger_event_type, conditions_json, actions_json, enabled, paused_reason, created_at, "
+    "updated_at) VALUES ($1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $2) RETURNING " UWH_FLOW_COLUMNS;
+constexpr std::string_view kGetFlow = "SELECT " UWH_FLOW_COLUMNS
+                                      " FROM universal_webhook_flow "
+                                      "WHERE workspace_id = $1 AND id = $2";
+constexpr std::string_view kListFlows =
+    "SELECT " UWH_FLOW_COLUMNS
+    " FROM universal_webhook_flow WHERE workspace_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+constexpr std::string_view kUpdateFlow =
+    "UPDATE universal_webhook_flow SET name = $3, description = $4, trigger_source = $5, "
+    "trigger_event_type = $6, conditions_json = $7, actions_json = $8, enabled = $9, "
+    "paused_reason = $10, updated_at = $11 WHERE workspace_id = $1 AND id = $2 "
+    "RETURNING " UWH_FLOW_COLUMNS;
+constexpr std::string_view kDeleteFlow =
+    "DELETE FROM universal_webhook_flow WHERE workspace_id = $1 AND id = $2";
+// Served by the seed's (workspace_id, trigger_event_type, enabled) index.
+constexpr std::string_view kTriggeredFlows =
+    "SELECT " UWH_FLOW_COLUMNS
+    " FROM universal_webhook_flow WHERE workspace_id = $1 AND trigger_event_type IN ($3, '*') "
+    "AND enabled = TRUE AND trigger_source = $2 ORDER BY id";
+constexpr std::string_view kPauseFlow =
+    "UPDATE universal_webhook_flow SET enabled = FALSE, paused_reason = $3, updated_at = $4 "
+    "WHERE workspace_id = $1 AND id = $2 AND enabled = TRUE";
+constexpr std::string_view kCountFlows =
+    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN enabled THEN 1 ELSE 0 END), 0) "
+    "FROM universal_webhook_flow WHERE workspace_id = $1";
+
+// The columns every flow write sets, $3…$11 in kUpdateFlow's order (kInsertFlow: $2 is
+// created_at, $11 updated_at). Empty conditions and actions are stored as "{}" and "[]".
+template <typename Statement>
+void BindFlowFields(Statement& s, const Flow& f, TimePoint updated_at) {
+  s.TextNoCopy(3, f.name);
+  s.TextNoCopy(4, f.description);
+  s.TextNoCopy(5, f.trigger_source);
+  s.TextNoCopy(6, f.trigger_event_type);
+  s.Text(7, f.conditions_json.empty() ? std::string("{}") : f.conditions_json);
+  s.Text(8, f.actions_json.empty() ? std::string("[]") : f.actions_json);
+  s.Int(9, f.enabled ? 1 : 0);
+  s.TextOrNull(10, f.paused_reason);
+  s.Time(11, updated_at);
+}
+
+template <typename Row>
+Flow ReadFlow(const Row& s) {
+  Flow f;
+  f.id = s.ColumnInt(0);
+  f.workspace_id = s.ColumnText(1);
+  f.name = s.ColumnText(2);
+  f.description = s.ColumnText(3);
+  f.trigger_source = s.ColumnText(4);
+  f.trigger_event_type = s.ColumnText(5);
+  f.conditions_json = s.ColumnText(6);
+  f.actions_json = s.ColumnText(7);
+  f.enabled = s.ColumnInt(8) != 0;
+  f.paused_reason = s.ColumnText(9);
+  f.created_at = s.ColumnTime(10);
+  f.updated_at = s.ColumnTime(11);
+  return f;
+}
+
+// ---- Executions (SPEC §6.4) ----
+
+#define UWH_EXECUTION_COLUMNS                                                              \
+  "id, workspace_id, flow_id, webhook_log_id, status, actions_executed, error_message, "   \
+  "result_json, trigger_kind, replay_of, entity_id, flow_json, started_at, completed_at, " \
+  "lease_expires_at"
+
+#define UWH_INSERT_EXECUTION                                                                      \
+  "INSERT INTO universal_webhook_flow_execution (workspace_id, flow_id, webhook_log_id, status, " \
+  "actions_executed, error_message, result_json, trigger_kind, replay_of, entity_id, flow_json, " \
+  "started_at, completed_at, lease_expires_at) "                                                  \
+  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+
+// Nothing when the pair has its automatic execution already (the partial unique index).
+constexpr std::string_view kBeginAutomatic = UWH_INSERT_EXECUTION
+    "ON CONFLICT (webhook_log_id, flow_id) WHERE trigger_kind = 'automatic' DO NOTHING "
+    "RETURNING " UWH_EXECUTION_COLUMNS;
+constexpr std::string_view kGetAutomatic =
+    "SELECT " UWH_EXECUTION_COLUMNS
+    " FROM universal_webhook_flow_execution WHERE webhook_log_id = $1 AND flow_id = $2 "
+    "AND trigger_kind = 'automatic'";
+constexpr std::string_view kInsertExecution =
+    UWH_INSERT_EXECUTION "RETURNING " UWH_EXECUTION_COLUMNS;
+constexpr std::string_view kUpdateExecution =
+    "UPDATE universal_webhook_flow_execution SET status = $3, actions_executed = $4, "
+    "error_message = $5, result_json = $6, completed_at = $7, lease_expires_at = $8 "
+    "WHERE workspace_id = $1 AND id = $2";
+constexpr std::string_view kGetExecution = "SELECT " UWH_EXECUTION_COLUMNS
+                                           " FROM universal_webhook_flow_execution "
+                                           "WHERE workspace_id = $1 AND id = $2";
+constexpr std::string_view kListFlowExecutions =
+    "SELECT " UWH_EXECUTION_COLUMNS
+    " FROM universal_webhook_flow_execution WHERE flow_id = $2 AND workspace_id = $1 "
+    "AND id < $3 ORDER BY id DESC LIMIT $4";
+constexpr std::string_view kListWebhookExecutions =
+    "SELECT " UWH_EXECUTION_COLUMNS
+    " FROM universal_webhook_flow_execution WHERE webhook_log_id = $2 AND workspace_id = $1 "
+    "ORDER BY id";
+constexpr std::string_view kCountRecentRuns =
+    "SELECT COUNT(*) FROM universal_webhook_flow_execution WHERE flow_id = $2 AND entity_id = $3 "
+    "AND started_at >= $4 AND workspace_id = $1 AND trigger_kind = 'automatic' "
+    "AND status <> 'skipped'";
+constexpr std::string_view kExecutionCountsSince =
+    "SELECT status, COUNT(*) FROM universal_webhook_flow_execution "
+    "WHERE workspace_id = $1 AND started_at >= $2 GROUP BY status";
+constexpr std::string_view kAbandonedExecutions =
+    "SELECT " UWH_EXECUTION_COLUMNS
+    " FROM universal_webhook_flow_execution WHERE lease_expires_at IS NOT NULL "
+    "AND lease_expires_at < $1 AND status = 'running' ORDER BY id LIMIT $2";
+
+constexpr std::string_view kFindCachedEntity =
+    "SELECT data_json FROM universal_webhook_entity_cache WHERE workspace_id = $1 "
+    "AND entity_type = $2 AND entity_id = $3 ORDER BY fetched_at DESC LIMIT 1";
+
+template <typename Statement>
+void BindOptionalInt(Statement& s, int k, const std::optional<int64_t>& v) {
+  if (v) {
+    s.Int(k, *v);
+  } else {
+    s.Null(k);
+  }
+}
+
+template <typename Statement>
+void BindOptionalTime(Statement& s, int k, const std::optional<TimePoint>& t) {
+  if (t) {
+    s.Time(k, *t);
+  } else {
+    s.Null(k);
+  }
+}
+
+// UWH_INSERT_EXECUTION's placeholders $1–$14; `started_at` is the row's start (set it first:
+// NowIfUnset). Binds without copies: `e` must stay unchanged until the statement ran.
+template <typename Statement>
+void BindExecution(Statement& s, const FlowExecution& e, TimePoint started_at) {
+  s.TextNoCopy(1, e.workspace_id);
+  s.Int(2, e.flow_id);
+  BindOptionalInt(s, 3, e.webhook_log_id);
+  s.TextNoCopy(4, e.status);
+  s.Int(5, e.actions_executed);
+  s.TextOrNull(6, e.error_message);
+  s.TextNoCopy(7, e.result_json);
+  s.TextNoCopy(8, e.trigger);
+  BindOptionalInt(s, 9, e.replay_of);
+  s.TextOrNull(10, e.entity_id);
+  s.TextOrNull(11, e.flow_json);
+  s.Time(12, started_at);
+  BindOptionalTime(s, 13, e.completed_at);
+  BindOptionalTime(s, 14, e.lease_expires_at);
+}
+
+// kUpdateExecution's placeholders.
+template <typename Statement>
+void BindExecutionProgress(Statement& s, const std::string& workspace_id, int64_t id,
+                           const ExecutionProgress& progress) {
+  s.TextNoCopy(1, workspace_id);
+  s.Int(2, id);
+  s.TextNoCopy(3, progress.status);
+  s.Int(4, progress.actions_executed);
+  s.TextOrNull(5, progress.error_message);
+  s.TextNoCopy(6, progress.result_json);
+  BindOptionalTime(s, 7, progress.completed_at);
+  BindOptionalTime(s, 8, progress.lease_expires_at);
+}
+
+template <typename Row>
+FlowExecution ReadExecution(const Row& s) {
+  const auto optional_int = [&s](int col) -> std::optional<int64_t> {
+    if (s.ColumnIsNull(col)) return std::nullopt;
+    return s.ColumnInt(col);
+  };
+  FlowExecution e;
+  e.id = s.ColumnInt(0);
+  e.workspace_id = s.ColumnText(1);
+  e.flow_id = s.ColumnInt(2);
+  e.webhook_log_id = optional_int(3);
+  e.status = s.ColumnText(4);
+  e.actions_executed = static_cast<int>(s.ColumnInt(5));
+  e.error_message = s.ColumnText(6);
+  e.result_json = s.ColumnText(7);
+  e.trigger = s.ColumnText(8);
+  e.replay_of = optional_int(9);
+  e.entity_id = s.ColumnText(10);
+  e.flow_json = s.ColumnText(11);
+  e.started_at = s.ColumnTime(12);
+  e.completed_at = s.ColumnOptionalTime(13);
+  e.lease_expires_at = s.ColumnOptionalTime(14);
+  return e;
+}
+
+// ---- The webhook queue (SPEC §6.4; design in ingest/webhook_queue.hpp) ----
+// A lease is held while lease_expires_at > now; at or after that instant anyone may take it.
+// Claiming a lease differs per backend (SQLite: one conditional upsert under its single writer;
+// PostgreSQL: FOR UPDATE SKIP LOCKED among instances); taking and finishing webhooks, fenced by
+// the lease, is the same text on both.
+//
+// A workspace's oldest unconsumed webhook: its "processing" row if it has one (the one a worker
+// was consuming), else its oldest "received" row. A processing row is always older than every
+// received row of its workspace (rows are taken oldest first), so this is the oldest of both,
+// and each part is one seek in the (workspace_id, status, id) index whatever the backlog.
+#define UWH_OLDEST_PENDING(ws)                                                         \
+  "COALESCE((SELECT MIN(p.id) FROM universal_webhook_log p WHERE p.workspace_id = " ws \
+  " AND p.status = 'processing'), (SELECT MIN(r.id) FROM universal_webhook_log r "     \
+  "WHERE r.workspace_id = " ws " AND r.status = 'received'))"
+
+// Workspaces with unconsumed webhooks whose lease is free ($1 now), oldest waiting first, at most
+// $2; the second column tells whether the workspace has a lease row yet. A few index seeks per
+// installation, never a pass over the backlog.
+constexpr std::string_view kQueueCandidates =
+    "SELECT c.workspace_id, q.workspace_id IS NOT NULL FROM (SELECT i.workspace_id, "
+    UWH_OLDEST_PENDING("i.workspace_id")
+    " AS first_id FROM universal_webhook_installation i) c "
+    "LEFT JOIN universal_webhook_queue_lease q ON q.workspace_id = c.workspace_id "
+    "WHERE c.first_id IS NOT NULL AND (q.workspace_id IS NULL OR q.lease_expires_at <= $1) "
+    "ORDER BY c.first_id LIMIT $2";
+// $1 workspace, $2 owner, $3 until.
+constexpr std::string_view kSetLease =
+    "UPDATE universal_webhook_queue_lease SET lease_expires_at = $3 "
+    "WHERE workspace_id = $1 AND owner = $2";
+#define UWH_LEASE_HELD                                                           \
+  "EXISTS (SELECT 1 FROM universal_webhook_queue_lease WHERE workspace_id = $1 " \
+  "AND owner = $2 AND lease_expires_at > $3)"
+
+// $1 workspace, $2 owner, $3 now, $4 until (and $5 at most, for kTakeReceived). The status is
+// checked again on the row itself: on PostgreSQL a row another statement changed meanwhile is
+// re-evaluated against the outer WHERE only.
+// The row an earlier claim left "processing", alone: it is consumed again before anything newer.
+constexpr std::string_view kTakeInterrupted =
+    "UPDATE universal_webhook_log SET claimed_by = $2, lease_expires_at = $4, "
+    "attempts = attempts + 1 "
+    "WHERE id = (SELECT MIN(p.id) FROM universal_webhook_log p WHERE p.workspace_id = $1 "
+    "AND p.status = 'processing') AND status = 'processing' AND " UWH_LEASE_HELD
+    " RETURNING " UWH_WEBHOOK_RECORD_COLUMNS;
+// Up to $5 of the oldest received rows, in one write.
+constexpr std::string_view kTakeReceived =
+    "UPDATE universal_webhook_log SET status = 'processing', claimed_by = $2, "
+    "lease_expires_at = $4, attempts = attempts + 1 "
+    "WHERE id IN (SELECT r.id FROM universal_webhook_log r WHERE r.workspace_id = $1 "
+    "AND r.status = 'received' ORDER BY r.id LIMIT $5) AND status = 'received' "
+    "AND " UWH_LEASE_HELD " RETURNING " UWH_WEBHOOK_RECORD_COLUMNS;
+// Finishing is fenced by the lease row still naming the owner: a worker whose lease was taken
+// over finishes nothing, even rows the new holder has not taken again yet. (Expired but not taken
+// over, it may: nobody else consumed them.)
+#define UWH_STILL_OWNER                                                          \
+  "EXISTS (SELECT 1 FROM universal_webhook_queue_lease WHERE workspace_id = $1 " \
+  "AND owner = $3)"
+// $1 workspace, $2 id, $3 owner, $4 status, $5 error, $6 now. flows_matched: one automatic
+// execution per flow that matched (the executor writes it, even for a run the loop guard
+// skipped), counted with the (webhook_log_id, flow_id) index.
+constexpr std::string_view kFinishDone =
+    "UPDATE universal_webhook_log SET status = $4, error_message = $5, processed_at = $6, "
+    "claimed_by = NULL, lease_expires_at = NULL, flows_matched = (SELECT COUNT(*) FROM "
+    "universal_webhook_flow_execution e WHERE e.webhook_log_id = universal_webhook_log.id "
+    "AND e.trigger_kind = 'automatic') "
+    "WHERE workspace_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'processing' "
+    "AND " UWH_STILL_OWNER;
+// $1 workspace, $2 id, $3 owner.
+constexpr std::string_view kFinishUntouched =
+    "UPDATE universal_webhook_log SET status = 'received', claimed_by = NULL, "
+    "lease_expires_at = NULL, attempts = attempts - 1 "
+    "WHERE workspace_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'processing' "
+    "AND " UWH_STILL_OWNER;
+constexpr std::string_view kCountQueued =
+    "SELECT COUNT(*) FROM universal_webhook_log WHERE status IN ('received', 'processing')";
+
+// How many workspaces one claim considers.
+constexpr int kQueueCandidateCount = 8;
+
+#undef UWH_OLDEST_PENDING
+#undef UWH_LEASE_HELD
+#undef UWH_STILL_OWNER
+
 #undef UWH_INSTALLATION_COLUMNS
+#undef UWH_FLOW_COLUMNS
+#undef UWH_EXECUTION_COLUMNS
+#undef UWH_INSERT_EXECUTION
 #undef UWH_TOKEN_COLUMNS
 #undef UWH_WEBHOOK_LIST_COLUMNS
 #undef UWH_CUSTOM_SOURCE_COLUMNS

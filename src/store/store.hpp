@@ -97,6 +97,9 @@ struct WebhookRecord {
   std::string status;
   std::string error_message;
   TimePoint received_at{};
+  int attempts = 0;  // how often the queue claimed it (TakeQueuedWebhooks counts this claim)
+  std::optional<int> flows_matched;       // set when the queue finished with it
+  std::optional<TimePoint> processed_at;  // when the queue finished with it
 };
 
 struct BootstrapState {
@@ -189,6 +192,88 @@ struct BootstrapCheckpoint {
   int status_code = 0;        // the upstream status that made it skipped; 0 when none
   std::string error_message;  // why it was skipped
   TimePoint updated_at{};
+};
+
+// ---- Flows, executions and the webhook queue (SPEC §6) ----
+
+// A flow as stored. conditions_json and actions_json are the validated definitions (flows/).
+struct Flow {
+  int64_t id = 0;
+  std::string workspace_id;
+  std::string name;
+  std::string description;
+  std::string trigger_source = "CLOCKIFY";  // CLOCKIFY or CUSTOM
+  std::string trigger_event_type;           // an event type, or "*"
+  std::string conditions_json = "{}";
+  std::string actions_json = "[]";
+  bool enabled = true;
+  std::string paused_reason;  // set when the loop guard paused it (enabled is then false)
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
+struct FlowPage {
+  std::vector<Flow> items;                // newest first
+  std::optional<int64_t> next_before_id;  // set when more may follow
+};
+
+struct FlowCounts {
+  int64_t total = 0;
+  int64_t enabled = 0;
+};
+
+// One run of a flow. result_json is {"actions":[…]}: one record per action begun, in order,
+// written as the run goes (an action is recorded "running" before it is sent).
+struct FlowExecution {
+  int64_t id = 0;
+  std::string workspace_id;
+  int64_t flow_id = 0;
+  std::optional<int64_t> webhook_log_id;  // null for a test run on a given payload
+  // running, success, error, partial, unknown, skipped, interrupted
+  std::string status = "running";
+  int actions_executed = 0;
+  std::string error_message;
+  std::string result_json = R"({"actions":[]})";
+  std::string trigger = "automatic";  // automatic, replay, test
+  std::optional<int64_t> replay_of;   // the execution a replay repeats
+  std::string entity_id;              // the payload's id (loop guard); empty when it has none
+  std::string flow_json;              // the definition the run follows
+  TimePoint started_at{};
+  std::optional<TimePoint> completed_at;
+  std::optional<TimePoint> lease_expires_at;  // replays and tests while they run
+};
+
+struct ExecutionPage {
+  std::vector<FlowExecution> items;  // newest first
+  std::optional<int64_t> next_before_id;
+};
+
+struct BeginOutcome {
+  FlowExecution execution;  // the new row, or the one that already existed
+  bool created = false;
+};
+
+// What changes on an execution as it runs.
+struct ExecutionProgress {
+  std::string status;
+  int actions_executed = 0;
+  std::string error_message;
+  std::string result_json;
+  std::optional<TimePoint> completed_at;
+  std::optional<TimePoint> lease_expires_at;
+};
+
+// The executions part of the dashboard over [since, now].
+struct ExecutionStats {
+  int64_t total = 0;
+  std::vector<CountByKey> by_status;  // sorted by key
+};
+
+// Final state of a consumed webhook.
+struct QueueCompletion {
+  int64_t id = 0;
+  std::string status;  // processed or error
+  std::string error_message;
 };
 
 class Store {
@@ -361,6 +446,99 @@ class Store {
   [[nodiscard]] virtual Result<int64_t> DeleteFlowExecutionsBefore(const std::string& workspace_id,
                                                                    TimePoint before,
                                                                    int limit) = 0;
+  // ---- Flows (SPEC §6.1) ----
+  // Create/Update validate only what the store needs (workspace, name, trigger); the flow
+  // definition is validated by flows::ValidateFlow before. Update replaces every field but id,
+  // workspace and created_at; kNotFound when the flow is not the workspace's.
+  [[nodiscard]] virtual Result<Flow> CreateFlow(const Flow& flow) = 0;
+  [[nodiscard]] virtual Result<Flow> GetFlow(const std::string& workspace_id, int64_t id) = 0;
+  // Newest first, keyset pages as ListWebhooks.
+  [[nodiscard]] virtual Result<FlowPage> ListFlows(const std::string& workspace_id,
+                                                   std::optional<int64_t> before_id,
+                                                   int limit) = 0;
+  [[nodiscard]] virtual Result<Flow> UpdateFlow(const Flow& flow) = 0;
+  // Deletes the flow and its executions. kNotFound when it is not the workspace's.
+  [[nodiscard]] virtual Result<void> DeleteFlow(const std::string& workspace_id, int64_t id) = 0;
+  // The enabled flows of `source` whose trigger is `event_type` or "*", by id.
+  [[nodiscard]] virtual Result<std::vector<Flow>> ListTriggeredFlows(
+      const std::string& workspace_id, const std::string& source,
+      const std::string& event_type) = 0;
+  // Disables an enabled flow with a reason (loop guard). False when it was not enabled.
+  [[nodiscard]] virtual Result<bool> PauseFlow(const std::string& workspace_id, int64_t id,
+                                               const std::string& reason, TimePoint now) = 0;
+  [[nodiscard]] virtual Result<FlowCounts> CountFlows(const std::string& workspace_id) = 0;
+
+  // ---- Executions (SPEC §6.4) ----
+  // Inserts an automatic execution for (webhook, flow) unless one exists; then returns that one
+  // with created=false. At most one automatic execution per pair, whatever the concurrency.
+  [[nodiscard]] virtual Result<BeginOutcome> BeginAutomaticExecution(
+      const FlowExecution& execution) = 0;
+  // Inserts a replay or test execution.
+  [[nodiscard]] virtual Result<FlowExecution> CreateExecution(const FlowExecution& execution) = 0;
+  [[nodiscard]] virtual Result<void> UpdateExecution(const std::string& workspace_id, int64_t id,
+                                                     const ExecutionProgress& progress) = 0;
+  [[nodiscard]] virtual Result<FlowExecution> GetExecution(const std::string& workspace_id,
+                                                           int64_t id) = 0;
+  // A flow's executions, newest first, keyset pages.
+  [[nodiscard]] virtual Result<ExecutionPage> ListFlowExecutions(const std::string& workspace_id,
+                                                                 int64_t flow_id,
+                                                                 std::optional<int64_t> before_id,
+                                                                 int limit) = 0;
+  // A webhook's executions, oldest first.
+  [[nodiscard]] virtual Result<std::vector<FlowExecution>> ListWebhookExecutions(
+      const std::string& workspace_id, int64_t webhook_log_id) = 0;
+  // Loop guard: the flow's automatic runs (status other than skipped) for the entity that
+  // started at or after `since`.
+  [[nodiscard]] virtual Result<int64_t> CountRecentRuns(const std::string& workspace_id,
+                                                        int64_t flow_id,
+                                                        const std::string& entity_id,
+                                                        TimePoint since) = 0;
+  [[nodiscard]] virtual Result<ExecutionStats> GetExecutionStats(const std::string& workspace_id,
+                                                                 TimePoint since) = 0;
+  // Running executions whose lease expired before `now` (a replay or test whose process died),
+  // at most `limit`, any workspace.
+  [[nodiscard]] virtual Result<std::vector<FlowExecution>> ListAbandonedExecutions(
+      TimePoint now, int limit) = 0;
+
+  // ---- Entity cache (read side, for templates' cache.<type>[id]) ----
+  // The cached entity's data_json, or nullopt.
+  [[nodiscard]] virtual Result<std::optional<std::string>> FindCachedEntity(
+      const std::string& workspace_id, const std::string& entity_type,
+      const std::string& entity_id) = 0;
+
+  // ---- The webhook queue (SPEC §6.4; design in ingest/webhook_queue.hpp) ----
+  // Takes the lease of the workspace whose oldest unconsumed webhook is oldest among those whose
+  // lease is free or expired at `now`; the lease runs until `lease_until`. nullopt: nothing to
+  // take. `owner` names the worker (unique across instances).
+  [[nodiscard]] virtual Result<std::optional<std::string>> ClaimQueueWorkspace(
+      const std::string& owner, TimePoint now, TimePoint lease_until) = 0;
+  // Extends a lease `owner` holds. False when it holds it no more (it expired and was taken).
+  [[nodiscard]] virtual Result<bool> RenewQueueLease(const std::string& workspace_id,
+                                                     const std::string& owner,
+                                                     TimePoint lease_until) = 0;
+  // Gives the lease up; it can be taken at `available_at` (now, or later to back off).
+  [[nodiscard]] virtual Result<void> ReleaseQueueLease(const std::string& workspace_id,
+                                                       const std::string& owner,
+                                                       TimePoint available_at) = 0;
+  // While `owner` holds the workspace's lease at `now`, takes the workspace's next webhooks in id
+  // order, each marked processing with its attempt counted: the one an earlier claim left
+  // "processing" (its consumption was cut short) alone, else up to `max` of the oldest
+  // "received". Empty when there are none or the lease is not held.
+  [[nodiscard]] virtual Result<std::vector<WebhookRecord>> TakeQueuedWebhooks(
+      const std::string& workspace_id, const std::string& owner, TimePoint now,
+      TimePoint lease_until, int max) = 0;
+  // In one transaction: the `done` webhooks `owner` took become processed or error, with
+  // processed_at and flows_matched (the webhook's automatic executions: one per flow that
+  // matched); the `untouched` ones go back to received, their attempt not counted. Returns how
+  // many of `done` were still `owner`'s (fewer: it lost the lease, and they are not changed).
+  [[nodiscard]] virtual Result<int> FinishQueuedWebhooks(const std::string& workspace_id,
+                                                         const std::string& owner,
+                                                         std::span<const QueueCompletion> done,
+                                                         std::span<const int64_t> untouched,
+                                                         TimePoint now) = 0;
+  // Webhooks waiting to be consumed (received or processing), all workspaces.
+  [[nodiscard]] virtual Result<int64_t> CountQueuedWebhooks() = 0;
+
   // The pace of Clockify API calls shared by every server instance on this database (SPEC §5.1),
   // or nullptr when the store is not shared between instances (SQLite: each process paces
   // itself in memory). Owned by the store.

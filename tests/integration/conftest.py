@@ -755,6 +755,30 @@ def assert_error(resp: requests.Response, status: int, code: str, what: str = ""
     return err
 
 
+# An accepted webhook is "received" until the queue consumes it (SPEC §6.4), then "processed":
+# a check made right after the 200 may see either, or "processing" in between.
+ACCEPTED_STATUSES = ("received", "processing", "processed")
+
+
+def assert_status(actual: str, expected: str, what: str = ""):
+    """`expected` "received" means any state an accepted row goes through; others are exact."""
+    if expected == "received":
+        assert actual in ACCEPTED_STATUSES, f"{what}: status {actual}"
+    else:
+        assert actual == expected, f"{what}: status {actual}, expected {expected}"
+
+
+def wait_queue_drained(server: "Server", workspaces, timeout: float = 120.0):
+    """Waits until the queue has consumed every accepted webhook of the workspaces."""
+    marks = ",".join("?" for _ in workspaces)
+    sql = (f"SELECT COUNT(*) AS n FROM universal_webhook_log WHERE workspace_id IN ({marks}) "
+           "AND status IN ('received', 'processing')")
+    deadline = time.monotonic() + timeout
+    while server.query(sql, list(workspaces))[0]["n"] > 0:
+        assert time.monotonic() < deadline, f"the queue did not drain within {timeout}s"
+        time.sleep(0.05)
+
+
 def assert_accepted(resp: requests.Response, what: str = "") -> int:
     ctx = f"{what}: " if what else ""
     assert resp.status_code == 200, f"{ctx}expected 200, got {resp.status_code} {resp.text[:500]}"
@@ -1230,3 +1254,33 @@ def clockify(make_clockify) -> ClockifyAddon:
     yield addon
     addon.server.stop()
     addon.mock.stop()
+
+
+def install_into(make_server, mock: MockClockify, workspaces, env: dict | None = None,
+                 name: str = "addon") -> Server:
+    """One server installed by `mock` into several workspaces (make_clockify installs one),
+    on a known free port; returns once every workspace's extra-event registration has finished."""
+    port = free_port()
+    full_env = {"UNIVERSAL_WEBHOOK_PORT": str(port),
+                "UNIVERSAL_WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}"}
+    full_env.update(env or {})
+    server = make_server(full_env, name=name)
+    minter = Minter(mock.keys)
+    for w in workspaces:
+        installed = mock.install(server.url("/manifest"), w)
+        assert installed["lifecycle_status"] == 200, installed
+        ClockifyAddon(mock, server, minter, installed).wait_registrations()
+    return server
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
+    """Polls `predicate` until it returns something true (returned), or fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    value = predicate()
+    assert value, f"timed out after {timeout}s waiting for {what}"
+    return value

@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import (Server, assert_accepted, assert_error, b64url, forge_signature, install,
-                      jwt_parts, new_workspace, sample_bytes, sample_files, sample_for)
+from conftest import (Server, assert_accepted, assert_error, assert_status, b64url,
+                      forge_signature, install, jwt_parts, new_workspace, sample_bytes,
+                      sample_files, sample_for)
 
 
 # --------------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ def check_row(server: Server, row_id: int, *, body: bytes, event: str, workspace
     assert row["event_type"] == event
     assert row["workspace_id"] == workspace, f"{event}: stored for {row['workspace_id']}"
     assert row["source"] == "CLOCKIFY"
-    assert row["status"] == status, f"{event}: status {row['status']}"
+    assert_status(row["status"], status, event)
     assert row["received_at"]
     headers = json.loads(row["headers_json"])
     lowered = {k.lower(): v for k, v in headers.items()}

@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from conftest import (assert_accepted, assert_error, create_custom_source, install,
-                      new_workspace, sample_for, send_custom, user_token)
+from conftest import (assert_accepted, assert_error, create_custom_source, http, install,
+                      install_into, new_workspace, sample_for, send_custom, user_token,
+                      wait_until)
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*"'
@@ -23,6 +24,7 @@ SPEC_METRICS = {
     "bootstrap_duration_seconds": "histogram",
     "http_request_duration_seconds": "histogram",
     "ingest_queue_depth": "gauge",
+    "webhook_queue_pending": "gauge",
 }
 
 
@@ -160,6 +162,76 @@ def test_webhook_counts_match_what_was_sent(metrics_server, minter):
     assert delta(latency, method="POST", route="/webhooks/clockify",
                  status="4xx") == unknown_event
     assert after.value("ingest_queue_depth") >= 0
+
+
+def write_database(server, sql: str, params=()):
+    """A write the test makes behind the server's back (what another instance would do)."""
+    if server.on_postgres:
+        import psycopg2
+        conn = psycopg2.connect(server.database_url)
+        conn.autocommit = True
+        conn.cursor().execute(sql.replace("?", "%s"), tuple(params))
+        conn.close()
+    else:
+        import sqlite3
+        conn = sqlite3.connect(server.database_url.split("sqlite:///", 1)[1], timeout=30)
+        with conn:
+            conn.execute(sql, params)
+        conn.close()
+
+
+def test_flow_runs_are_counted_and_pending_webhooks_are_a_gauge(make_server, make_mock, minter):
+    ws = new_workspace()
+    mock = make_mock(["--workspace", ws])
+    srv = install_into(make_server, mock, [ws], name="metrics-flows",
+                       # The mock's emits of one entity are byte-identical: keep each.
+                       env={"UNIVERSAL_WEBHOOK_QUEUE_LEASE_SECONDS": "2",
+                            "UNIVERSAL_WEBHOOK_DEDUP_WINDOW_SECONDS": "0"})
+    headers = {"X-Addon-Token": user_token(minter, ws), "Content-Type": "application/json"}
+    flow = {"name": "read the project", "trigger_event_type": "NEW_TIME_ENTRY",
+            "actions": [{"type": "clockify_api", "operation_id": "getProject",
+                         "parameters": {"projectId": "{{webhook.projectId}}"}}]}
+    r = http().post(srv.url("/ui/flows"), json=flow, headers=headers, timeout=30)
+    assert r.status_code == 201, r.text
+    flow_id = r.json()["id"]
+    wait_until(lambda: scrape(srv).value("webhook_queue_pending") == 0, 30, 0.2,
+               "the install's webhooks to be consumed")
+
+    # Another holder (as a second instance would be) keeps the workspace: its webhooks wait.
+    write_database(srv, "INSERT INTO universal_webhook_queue_lease (workspace_id, owner, "
+                   "lease_expires_at, acquired_at) VALUES (?, 'elsewhere', "
+                   "'2099-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') "
+                   "ON CONFLICT (workspace_id) DO UPDATE SET owner = 'elsewhere', "
+                   "lease_expires_at = '2099-01-01T00:00:00.000Z'", [ws])
+    before = scrape(srv)
+    n = 6
+    for _ in range(n):
+        mock.control("POST", "/emit", {"workspace_id": ws, "event": "NEW_TIME_ENTRY"},
+                     expect=202)
+    sql = ("SELECT COUNT(*) AS n FROM universal_webhook_log WHERE workspace_id = ? "
+           "AND event_type = 'NEW_TIME_ENTRY' AND status IN ('received', 'processing')")
+    wait_until(lambda: srv.query(sql, [ws])[0]["n"] == n, 30, 0.1, f"{n} waiting webhooks")
+    waiting = srv.query("SELECT COUNT(*) AS n FROM universal_webhook_log "
+                        "WHERE status IN ('received', 'processing')")[0]["n"]
+    assert waiting >= n
+    wait_until(lambda: scrape(srv).value("webhook_queue_pending") == waiting, 30, 0.2,
+               f"webhook_queue_pending to show {waiting}")
+
+    # The holder lets go: the webhooks run, each one execution, and the gauge falls back.
+    write_database(srv, "DELETE FROM universal_webhook_queue_lease WHERE workspace_id = ?", [ws])
+    wait_until(lambda: scrape(srv).value("webhook_queue_pending") == 0, 60, 0.2,
+               "webhook_queue_pending back to 0")
+    rows = srv.query("SELECT status, COUNT(*) AS n FROM universal_webhook_flow_execution "
+                     "WHERE workspace_id = ? AND flow_id = ? GROUP BY status", [ws, flow_id])
+    by_status = {row["status"]: row["n"] for row in rows}
+    assert by_status == {"success": n}, by_status
+    after = scrape(srv)
+    for status in ("success", "error", "partial", "skipped", "unknown"):
+        delta = (after.value("flows_executed_total", status=status)
+                 - before.value("flows_executed_total", status=status))
+        assert delta == by_status.get(status, 0), (status, delta)
+    srv.stop()
+    mock.stop()
 
 
 def test_custom_webhooks_count_by_source_and_unknown_sources_do_not_make_labels(

@@ -18,9 +18,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import (WEBHOOK_SECRET_PREFIX, Server, assert_accepted, assert_error,
+from conftest import (WEBHOOK_SECRET_PREFIX, Server, assert_accepted, assert_error, assert_status,
                       create_custom_source, http, install, new_workspace, record_secret,
-                      sample_for, send_custom, ui_delete, ui_get, user_token)
+                      sample_for, send_custom, ui_delete, ui_get, user_token, wait_queue_drained)
 
 ADMIN_KEY = record_secret("uwh-admin-" + secrets.token_urlsafe(32))
 UI_GETS = ["/ui/dashboard", "/ui/webhooks", "/ui/custom-sources"]
@@ -343,8 +343,8 @@ def test_webhook_detail(srv, minter):
                       "received_at", "content_type", "error_message", "payload", "headers",
                       "executions"}, d.keys()
     assert d["id"] == jid and d["workspace_id"] == t.ws
-    assert (d["event_type"], d["source"], d["custom_source"], d["status"]) == \
-        ("order.paid", "CUSTOM", "shop", "received"), d
+    assert (d["event_type"], d["source"], d["custom_source"]) == ("order.paid", "CUSTOM", "shop"), d
+    assert_status(d["status"], "received", "webhook detail")
     assert d["content_type"] == "application/json"
     assert d["error_message"] is None
     assert d["payload"] == json.loads(body)
@@ -408,6 +408,7 @@ def test_dashboard_counts(srv, minter):
     for resp in sent:
         assert_accepted(resp, "dashboard input")
 
+    wait_queue_drained(srv, [t.ws])
     r = ui_get(srv, "/ui/dashboard", t.admin)
     assert r.status_code == 200, r.text
     d = r.json()
@@ -419,7 +420,7 @@ def test_dashboard_counts(srv, minter):
     assert d["installation"].get("status") == "INACTIVE", d["installation"]
     w = d["webhooks_24h"]
     assert w["total"] == 10, w
-    assert w["by_status"] == {"received": 9, "skipped_inactive": 1}, w["by_status"]
+    assert w["by_status"] == {"processed": 9, "skipped_inactive": 1}, w["by_status"]
     assert w["by_event_type"] == {"order.paid": 3, "ping": 3, "NEW_TAG": 4}, w["by_event_type"]
     assert w["by_source"] == {"CUSTOM": 6, "CLOCKIFY": 4}, w["by_source"]
     last = parse_ts(w["last_received_at"])
@@ -525,6 +526,8 @@ def bulk(srv, minter):
     assert len(p.ids) == 1900 + 301 + 213 + 611 + 27
     assert len(set(p.ids)) == len(p.ids)
     print(f"\nbulk: {len(p.ids) + len(q.ids)} webhooks in {elapsed:.1f}s")
+    # The checks below compare statuses: let the queue consume everything first.
+    wait_queue_drained(srv, [p.ws, q.ws])
     return SimpleNamespace(p=p, q=q)
 
 
@@ -611,9 +614,9 @@ def test_pagination_with_filters(srv, bulk):
         ({"source": "CLOCKIFY"}, "AND source = ?", ("CLOCKIFY",)),
         ({"source": "pg-beta"}, "AND custom_source = ?", ("pg-beta",)),
         ({"status": "skipped_inactive"}, "AND status = ?", ("skipped_inactive",)),
-        ({"status": "received", "source": "pg-alpha", "event_type": "order.created"},
+        ({"status": "processed", "source": "pg-alpha", "event_type": "order.created"},
          "AND status = ? AND custom_source = ? AND event_type = ?",
-         ("received", "pg-alpha", "order.created")),
+         ("processed", "pg-alpha", "order.created")),
         ({"event_type": "pg-alpha"}, "AND event_type = ?", ("pg-alpha",)),
         ({"source": "CLOCKIFY", "event_type": "NEW_TAG"}, "AND source = ? AND event_type = ?",
          ("CLOCKIFY", "NEW_TAG")),
@@ -687,7 +690,7 @@ def test_dashboard_counts_after_bulk(srv, bulk):
             out[row[col]] = out.get(row[col], 0) + 1
         return out
 
-    assert w["by_status"] == count("status") == {"received": len(p.ids) - 213,
+    assert w["by_status"] == count("status") == {"processed": len(p.ids) - 213,
                                                   "skipped_inactive": 213}, w["by_status"]
     assert w["by_event_type"] == count("event_type"), w["by_event_type"]
     assert w["by_source"] == {"CUSTOM": 1900 + 213 + 611, "CLOCKIFY": 301 + 27}, w["by_source"]

@@ -144,6 +144,65 @@ class PostgresStore final : public Store, public SharedPace {
   [[nodiscard]] Result<std::vector<WebhookRegistration>> ListWebhookRegistrations(
       const std::string& workspace_id) override;
 
+  // ---- Flows, executions, entity cache (postgres_flows.cpp) ----
+  [[nodiscard]] Result<Flow> CreateFlow(const Flow& flow) override;
+  [[nodiscard]] Result<Flow> GetFlow(const std::string& workspace_id, int64_t id) override;
+  [[nodiscard]] Result<FlowPage> ListFlows(const std::string& workspace_id,
+                                           std::optional<int64_t> before_id, int limit) override;
+  [[nodiscard]] Result<Flow> UpdateFlow(const Flow& flow) override;
+  [[nodiscard]] Result<void> DeleteFlow(const std::string& workspace_id, int64_t id) override;
+  [[nodiscard]] Result<std::vector<Flow>> ListTriggeredFlows(
+      const std::string& workspace_id, const std::string& source,
+      const std::string& event_type) override;
+  [[nodiscard]] Result<bool> PauseFlow(const std::string& workspace_id, int64_t id,
+                                       const std::string& reason, TimePoint now) override;
+  [[nodiscard]] Result<FlowCounts> CountFlows(const std::string& workspace_id) override;
+
+  [[nodiscard]] Result<BeginOutcome> BeginAutomaticExecution(
+      const FlowExecution& execution) override;
+  [[nodiscard]] Result<FlowExecution> CreateExecution(const FlowExecution& execution) override;
+  [[nodiscard]] Result<void> UpdateExecution(const std::string& workspace_id, int64_t id,
+                                             const ExecutionProgress& progress) override;
+  [[nodiscard]] Result<FlowExecution> GetExecution(const std::string& workspace_id,
+                                                   int64_t id) override;
+  [[nodiscard]] Result<ExecutionPage> ListFlowExecutions(const std::string& workspace_id,
+                                                         int64_t flow_id,
+                                                         std::optional<int64_t> before_id,
+                                                         int limit) override;
+  [[nodiscard]] Result<std::vector<FlowExecution>> ListWebhookExecutions(
+      const std::string& workspace_id, int64_t webhook_log_id) override;
+  [[nodiscard]] Result<int64_t> CountRecentRuns(const std::string& workspace_id, int64_t flow_id,
+                                                const std::string& entity_id,
+                                                TimePoint since) override;
+  [[nodiscard]] Result<ExecutionStats> GetExecutionStats(const std::string& workspace_id,
+                                                         TimePoint since) override;
+  [[nodiscard]] Result<std::vector<FlowExecution>> ListAbandonedExecutions(TimePoint now,
+                                                                           int limit) override;
+  [[nodiscard]] Result<std::optional<std::string>> FindCachedEntity(
+      const std::string& workspace_id, const std::string& entity_type,
+      const std::string& entity_id) override;
+
+  // ---- The webhook queue (postgres_queue.cpp) ----
+  // Several instances share the queue: candidates are locked with FOR UPDATE SKIP LOCKED, so
+  // two claimers never wait on or take the same workspace.
+  [[nodiscard]] Result<std::optional<std::string>> ClaimQueueWorkspace(
+      const std::string& owner, TimePoint now, TimePoint lease_until) override;
+  [[nodiscard]] Result<bool> RenewQueueLease(const std::string& workspace_id,
+                                             const std::string& owner,
+                                             TimePoint lease_until) override;
+  [[nodiscard]] Result<void> ReleaseQueueLease(const std::string& workspace_id,
+                                               const std::string& owner,
+                                               TimePoint available_at) override;
+  [[nodiscard]] Result<std::vector<WebhookRecord>> TakeQueuedWebhooks(
+      const std::string& workspace_id, const std::string& owner, TimePoint now,
+      TimePoint lease_until, int max) override;
+  [[nodiscard]] Result<int> FinishQueuedWebhooks(const std::string& workspace_id,
+                                                 const std::string& owner,
+                                                 std::span<const QueueCompletion> done,
+                                                 std::span<const int64_t> untouched,
+                                                 TimePoint now) override;
+  [[nodiscard]] Result<int64_t> CountQueuedWebhooks() override;
+
   // The pace of Clockify API calls, in universal_webhook_api_pace, timed by the database's clock
   // so that the instances' own clocks need not agree.
   SharedPace* SharedApiPace() override { return this; }

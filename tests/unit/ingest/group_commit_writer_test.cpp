@@ -175,6 +175,52 @@ class MockStore : public Store {
               (const std::string&, store::TimePoint, int), (override));
   MOCK_METHOD(Result<int64_t>, DeleteFlowExecutionsBefore,
               (const std::string&, store::TimePoint, int), (override));
+  // Flows, executions and the queue: not used by the writer.
+  MOCK_METHOD(Result<store::Flow>, CreateFlow, (const store::Flow&), (override));
+  MOCK_METHOD(Result<store::Flow>, GetFlow, (const std::string&, int64_t), (override));
+  MOCK_METHOD(Result<store::FlowPage>, ListFlows,
+              (const std::string&, std::optional<int64_t>, int), (override));
+  MOCK_METHOD(Result<store::Flow>, UpdateFlow, (const store::Flow&), (override));
+  MOCK_METHOD(Result<void>, DeleteFlow, (const std::string&, int64_t), (override));
+  MOCK_METHOD(Result<std::vector<store::Flow>>, ListTriggeredFlows,
+              (const std::string&, const std::string&, const std::string&), (override));
+  MOCK_METHOD(Result<bool>, PauseFlow,
+              (const std::string&, int64_t, const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<store::FlowCounts>, CountFlows, (const std::string&), (override));
+  MOCK_METHOD(Result<store::BeginOutcome>, BeginAutomaticExecution, (const store::FlowExecution&),
+              (override));
+  MOCK_METHOD(Result<store::FlowExecution>, CreateExecution, (const store::FlowExecution&),
+              (override));
+  MOCK_METHOD(Result<void>, UpdateExecution,
+              (const std::string&, int64_t, const store::ExecutionProgress&), (override));
+  MOCK_METHOD(Result<store::FlowExecution>, GetExecution, (const std::string&, int64_t),
+              (override));
+  MOCK_METHOD(Result<store::ExecutionPage>, ListFlowExecutions,
+              (const std::string&, int64_t, std::optional<int64_t>, int), (override));
+  MOCK_METHOD(Result<std::vector<store::FlowExecution>>, ListWebhookExecutions,
+              (const std::string&, int64_t), (override));
+  MOCK_METHOD(Result<int64_t>, CountRecentRuns,
+              (const std::string&, int64_t, const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<store::ExecutionStats>, GetExecutionStats,
+              (const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<std::vector<store::FlowExecution>>, ListAbandonedExecutions,
+              (store::TimePoint, int), (override));
+  MOCK_METHOD(Result<std::optional<std::string>>, FindCachedEntity,
+              (const std::string&, const std::string&, const std::string&), (override));
+  MOCK_METHOD(Result<std::optional<std::string>>, ClaimQueueWorkspace,
+              (const std::string&, store::TimePoint, store::TimePoint), (override));
+  MOCK_METHOD(Result<bool>, RenewQueueLease,
+              (const std::string&, const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<void>, ReleaseQueueLease,
+              (const std::string&, const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<std::vector<store::WebhookRecord>>, TakeQueuedWebhooks,
+              (const std::string&, const std::string&, store::TimePoint, store::TimePoint, int),
+              (override));
+  MOCK_METHOD(Result<int>, FinishQueuedWebhooks,
+              (const std::string&, const std::string&, std::span<const store::QueueCompletion>,
+               std::span<const int64_t>, store::TimePoint),
+              (override));
+  MOCK_METHOD(Result<int64_t>, CountQueuedWebhooks, (), (override));
 };
 
 // Successful outcomes with ids counting up from 1.
@@ -470,6 +516,25 @@ TEST(GroupCommitWriterTest, DuplicatesCompleteWithTheFirstId) {
   EXPECT_EQ(out[2].id, out[0].id);
   writer.Stop();
   EXPECT_EQ(db.get().CountWebhooks("ws-1").value(), 1);
+}
+
+TEST(GroupCommitWriterTest, OnCommitRunsAfterEachCommittedBatch) {
+  TempStore store;
+  std::atomic<int> commits{0};
+  std::atomic<int64_t> visible{-1};
+  GroupCommitWriter::Options options;
+  // Each notification comes after the batch is readable: what the webhook queue relies on.
+  options.on_commit = [&] {
+    visible = store.get().CountWebhooks("ws-1").value_or(-1);
+    ++commits;
+  };
+  GroupCommitWriter writer(store.get(), options);
+  Completions completions;
+  writer.Submit(Row("ws-1", R"({"n":1})"), [&](Result<AppendOutcome>) { completions.Add(); });
+  ASSERT_TRUE(completions.Wait(1));
+  writer.Stop();
+  EXPECT_EQ(commits.load(), 1);
+  EXPECT_EQ(visible.load(), 1);
 }
 
 }  // namespace

@@ -24,13 +24,14 @@
 
 #include "common/clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
-#include "store_test_fixture.hpp"
 #include "postgres_test_server.hpp"
+#include "store_test_fixture.hpp"
+// SqliteQueryPlanTest, shared with the queue tests.
+#include "store_test_support.hpp"
 
 namespace uwh::store {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::BackendFactory;
 using testing::kBackends;
@@ -1195,10 +1196,14 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
   EXPECT_EQ(
       columns("universal_webhook_flow"),
       (Set{"id", "workspace_id", "name", "description", "trigger_event_type", "trigger_source",
-           "conditions_json", "actions_json", "enabled", "created_at", "updated_at"}));
+           "conditions_json", "actions_json", "enabled", "created_at", "updated_at",
+           "paused_reason"}));
   EXPECT_EQ(columns("universal_webhook_flow_execution"),
             (Set{"id", "workspace_id", "flow_id", "webhook_log_id", "status", "actions_executed",
-                 "error_message", "result_json", "started_at", "completed_at"}));
+                 "error_message", "result_json", "started_at", "completed_at", "trigger_kind",
+                 "replay_of", "entity_id", "flow_json", "lease_expires_at"}));
+  EXPECT_EQ(columns("universal_webhook_queue_lease"),
+            (Set{"workspace_id", "owner", "lease_expires_at", "acquired_at"}));
   EXPECT_EQ(columns("universal_webhook_webhook_token"),
             (Set{"id", "workspace_id", "event_type", "path", "route", "token_hash",
                  "token_ciphertext", "clockify_webhook_id", "created_at"}));
@@ -1245,7 +1250,11 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                             "universal_webhook_log(workspace_id,source,id)",
                             "universal_webhook_log(workspace_id,custom_source,id)",
                             "universal_webhook_log(workspace_id,received_at,status,event_type,"
-                            "source)"}) {
+                            "source)",
+                            "universal_webhook_flow_execution(webhook_log_id,flow_id)",
+                            "universal_webhook_flow_execution(flow_id,entity_id,started_at)",
+                            "universal_webhook_flow_execution(workspace_id,started_at,status)",
+                            "universal_webhook_flow_execution(lease_expires_at)"}) {
     EXPECT_TRUE(indexes.count(index)) << "missing index " << index;
   }
   EXPECT_EQ(strings("PRAGMA journal_mode"), Set{"wal"});
@@ -1253,56 +1262,16 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                     "'ix_universal_webhook_custom_source_workspace_id_source' AND sql LIKE "
                     "'CREATE UNIQUE INDEX%'"),
             Set{"ix_universal_webhook_custom_source_workspace_id_source"});
+  // The proof that a (webhook, flow) pair ran: one automatic execution at most.
+  EXPECT_EQ(strings("SELECT name FROM sqlite_master WHERE name = "
+                    "'ix_universal_webhook_flow_execution_webhook_flow_automatic' AND sql LIKE "
+                    "'CREATE UNIQUE INDEX%' AND sql LIKE '%WHERE trigger_kind = ''automatic''%'"),
+            Set{"ix_universal_webhook_flow_execution_webhook_flow_automatic"});
   sqlite3_close(db);
 }
 
 // The list and the dashboard must stay index searches as the log grows (SQLite plans from the
 // schema alone until ANALYZE runs, so an empty database shows the plans a large one gets).
-class SqliteQueryPlanTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    path_ = (dir_.path() / "uwh.db").string();
-    {
-      auto store = OpenStore("sqlite:///" + path_, true);
-      ASSERT_TRUE(store) << store.error().message;
-      ASSERT_TRUE((*store)->Migrate());
-    }
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  }
-  void TearDown() override { sqlite3_close(db_); }
-
-  // The plan's lines, "SEARCH universal_webhook_log USING …".
-  std::vector<std::string> Plan(const std::string& sql) {
-    std::vector<std::string> lines;
-    sqlite3_stmt* stmt = nullptr;
-    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db_) << "\n"
-        << sql;
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      lines.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3)));
-    }
-    sqlite3_finalize(stmt);
-    return lines;
-  }
-
-  static std::string Join(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& line : lines) out += line + "\n";
-    return out;
-  }
-
-  // No full scan of the log or of any index of it.
-  static void ExpectOnlySearches(const std::vector<std::string>& plan, const std::string& what) {
-    for (const auto& line : plan) {
-      EXPECT_FALSE(line.starts_with("SCAN")) << what << ":\n" << Join(plan);
-    }
-  }
-
-  TempDir dir_;
-  std::string path_;
-  sqlite3* db_ = nullptr;
-};
 
 TEST_F(SqliteQueryPlanTest, EveryWebhookListFilterCombinationSearchesAnIndex) {
   for (int mask = 0; mask < 64; ++mask) {
