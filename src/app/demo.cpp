@@ -149,7 +149,10 @@ Cast PickCast(const json& state) {
   for (const auto& tag : state["tags"]) {
     if (tag.value("name", std::string()) == "meeting" && !tag.value("archived", false)) cast.tag = tag;
   }
-  for (const auto& e : state["time_entries"]) {
+  // Newest first: recent entries are the ones the bootstrap cached (time_entry_days_back).
+  const json& entries = state["time_entries"];
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    const json& e = *it;
     if (e["timeInterval"]["end"].is_null()) continue;
     const std::string d = e.value("description", std::string());
     if (d.empty()) continue;
