@@ -103,7 +103,7 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(Config config, const Cloc
   executor_options.defaults = c.workspace_defaults;
   ctx->flow_executor = std::make_unique<flows::FlowExecutor>(
       *ctx->store, clock, *ctx->action_transport, ctx->catalog, executor_options);
-  // The cache first, so that a flow's cache.<type>[…] templates see what this webhook changed.
+  // The cache sees each webhook before the flows that may read it (SPEC §9).
   ctx->queue->AddConsumer(ctx->cache_refresher.get());
   ctx->queue->AddConsumer(ctx->flow_executor.get());
   log::Info("database ready", {{"schema_version", std::to_string(*version)}});
@@ -154,9 +154,9 @@ AppContext::AppContext(Config c, const Clock& k) : config(std::move(c)), clock(k
 AppContext::~AppContext() { Shutdown(); }
 
 void AppContext::StartBackgroundWork() {
+  if (queue) queue->Start();
   bootstrap->Start();
   retention->Start();
-  if (queue) queue->Start();
 }
 
 void AppContext::Shutdown() {
@@ -204,9 +204,9 @@ void RegisterRoutes(http::Router& router, AppContext& ctx) {
   RegisterUiExplorerRoutes(router, ctx);
   RegisterUiExplorerExecuteRoutes(router, ctx);
   RegisterUiJsonPathRoutes(router, ctx);
+  RegisterUiFlowRoutes(router, ctx);
   RegisterUiBootstrapRoutes(router, ctx);
   RegisterUiEntityRoutes(router, ctx);
-  RegisterUiFlowRoutes(router, ctx);
   RegisterUiPageRoutes(router, ctx);
 }
 

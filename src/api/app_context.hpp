@@ -40,10 +40,11 @@ struct AppContext {
                                                                   const Clock& clock);
   ~AppContext();
 
-  // Starts the background work that runs beside the server: the bootstrap runner (which resumes
-  // interrupted bootstraps), the retention job and the webhook queue's workers (after every
-  // consumer is registered).
+  // Starts the background work that runs beside the server (after every consumer of the
+  // webhook queue is registered): the queue's workers, the bootstrap runner (which resumes
+  // interrupted bootstraps) and the retention job.
   void StartBackgroundWork();
+
   // Stops background work: the retention job, webhook registration, bootstraps (at a request
   // boundary, resumable), the group-commit writer (after committing what it holds), the flow
   // runs (at their next action boundary) and the queue's workers, and the pools.
@@ -131,9 +132,9 @@ void RegisterUiCustomSourceRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiExplorerExecuteRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiJsonPathRoutes(http::Router& router, AppContext& ctx);
+void RegisterUiFlowRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiBootstrapRoutes(http::Router& router, AppContext& ctx);
 void RegisterUiEntityRoutes(http::Router& router, AppContext& ctx);
-void RegisterUiFlowRoutes(http::Router& router, AppContext& ctx);
 // GET /ui (the web UI) and its files under /ui/static/ (web_assets.hpp).
 void RegisterUiPageRoutes(http::Router& router, AppContext& ctx);
 

@@ -3,8 +3,8 @@
 
 #include "api/event_coverage.hpp"
 #include "api/ui_auth.hpp"
-#include "api/ui_bootstrap.hpp"
 #include "api/ui_params.hpp"
+#include "api/ui_bootstrap.hpp"
 #include "api/webhook_payload.hpp"
 #include "clockify/event_types.hpp"
 #include "flows/records.hpp"
@@ -135,9 +135,9 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     std::vector<store::WebhookToken> tokens;
     std::vector<store::WebhookRegistration> registrations;
     std::vector<store::CustomSource> sources;
-    std::vector<store::CountByKey> entities;
     store::FlowCounts flows;
     store::ExecutionStats executions;
+    std::vector<store::CountByKey> entities;
   };
   auto data = co_await Offload(ctx, [&]() -> Result<Data> {
     Data d;
@@ -161,15 +161,15 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto sources = ctx.store->ListCustomSources(ws);
     if (!sources) return Fail(sources.error());
     d.sources = std::move(*sources);
-    auto entities = ctx.store->CountEntitiesByType(ws);
-    if (!entities) return Fail(entities.error());
-    d.entities = std::move(*entities);
     auto flows = ctx.store->CountFlows(ws);
     if (!flows) return Fail(flows.error());
     d.flows = *flows;
     auto executions = ctx.store->GetExecutionStats(ws, since);
     if (!executions) return Fail(executions.error());
     d.executions = std::move(*executions);
+    auto entities = ctx.store->CountEntitiesByType(ws);
+    if (!entities) return Fail(entities.error());
+    d.entities = std::move(*entities);
     return d;
   });
   if (!data) co_return ErrorResponse(req, data.error());

@@ -137,16 +137,6 @@ Result<void> CheckListLimit(int limit) {
   return {};
 }
 
-Result<void> CheckEntities(std::span<const CachedEntity> entities) {
-  for (size_t i = 0; i < entities.size(); ++i) {
-    if (entities[i].entity_type.empty() || entities[i].entity_id.empty()) {
-      return Invalid("entity_type and entity_id are required",
-                     "entities[" + std::to_string(i) + "]");
-    }
-  }
-  return {};
-}
-
 Result<void> CheckFlow(const Flow& flow) {
   if (flow.workspace_id.empty()) return Invalid("workspace_id is required", "workspace_id");
   if (flow.name.empty()) return Invalid("name is required", "name");
@@ -177,6 +167,16 @@ Result<void> CheckQueueCompletions(std::span<const QueueCompletion> done) {
   for (const QueueCompletion& c : done) {
     if (c.status != "processed" && c.status != "error") {
       return Invalid("a consumed webhook is processed or error", "status");
+    }
+  }
+  return {};
+}
+
+Result<void> CheckEntities(std::span<const CachedEntity> entities) {
+  for (size_t i = 0; i < entities.size(); ++i) {
+    if (entities[i].entity_type.empty() || entities[i].entity_id.empty()) {
+      return Invalid("entity_type and entity_id are required",
+                     "entities[" + std::to_string(i) + "]");
     }
   }
   return {};

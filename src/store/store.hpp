@@ -155,45 +155,6 @@ struct WebhookStats {
   std::optional<TimePoint> last_received_at;
 };
 
-// ---- Entity cache and bootstrap runs (SPEC §9) ----
-
-// One cached Clockify entity of a workspace.
-struct CachedEntity {
-  std::string entity_type;  // "project", "time_entry", … (bootstrap/entity_types.hpp)
-  std::string entity_id;
-  std::string data_json;  // the entity as Clockify gave it, secrets removed
-  TimePoint fetched_at{};
-};
-
-// One page of a type's entities, by entity_id. `next_after_id` is the keyset cursor.
-struct EntityPage {
-  std::vector<CachedEntity> items;
-  std::optional<std::string> next_after_id;  // set when more entities may follow
-};
-
-// A claim on a workspace's bootstrap run: `owner` (an instance id) holds it until `expires_at`.
-struct BootstrapLease {
-  std::string owner;
-  TimePoint now{};         // the caller's clock: a lease that expired before it is free
-  TimePoint expires_at{};  // now + the lease duration
-};
-
-// Where a bootstrap run stands for one planned operation (parent_id empty) or for one parent of
-// an operation that is listed per parent (each project's tasks).
-struct BootstrapCheckpoint {
-  std::string endpoint;  // unique within the run: "getTasks" or "getTasks/projectId=p1"
-  std::string operation_id;
-  std::string parent_id;
-  std::string entity_type;
-  std::string status = "pending";  // pending, expanded (per-parent rows written), done, skipped
-  int next_page = 1;               // the first page not yet committed
-  int pages = 0;
-  int64_t items = 0;
-  int status_code = 0;        // the upstream status that made it skipped; 0 when none
-  std::string error_message;  // why it was skipped
-  TimePoint updated_at{};
-};
-
 // ---- Flows, executions and the webhook queue (SPEC §6) ----
 
 // A flow as stored. conditions_json and actions_json are the validated definitions (flows/).
@@ -276,6 +237,45 @@ struct QueueCompletion {
   std::string error_message;
 };
 
+// ---- Entity cache and bootstrap runs (SPEC §9) ----
+
+// One cached Clockify entity of a workspace.
+struct CachedEntity {
+  std::string entity_type;  // "project", "time_entry", … (bootstrap/entity_types.hpp)
+  std::string entity_id;
+  std::string data_json;  // the entity as Clockify gave it, secrets removed
+  TimePoint fetched_at{};
+};
+
+// One page of a type's entities, by entity_id. `next_after_id` is the keyset cursor.
+struct EntityPage {
+  std::vector<CachedEntity> items;
+  std::optional<std::string> next_after_id;  // set when more entities may follow
+};
+
+// A claim on a workspace's bootstrap run: `owner` (an instance id) holds it until `expires_at`.
+struct BootstrapLease {
+  std::string owner;
+  TimePoint now{};         // the caller's clock: a lease that expired before it is free
+  TimePoint expires_at{};  // now + the lease duration
+};
+
+// Where a bootstrap run stands for one planned operation (parent_id empty) or for one parent of
+// an operation that is listed per parent (each project's tasks).
+struct BootstrapCheckpoint {
+  std::string endpoint;  // unique within the run: "getTasks" or "getTasks/projectId=p1"
+  std::string operation_id;
+  std::string parent_id;
+  std::string entity_type;
+  std::string status = "pending";  // pending, expanded (per-parent rows written), done, skipped
+  int next_page = 1;               // the first page not yet committed
+  int pages = 0;
+  int64_t items = 0;
+  int status_code = 0;        // the upstream status that made it skipped; 0 when none
+  std::string error_message;  // why it was skipped
+  TimePoint updated_at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -355,97 +355,6 @@ class Store {
   [[nodiscard]] virtual Result<BootstrapState> GetBootstrapState(
       const std::string& workspace_id) = 0;
 
-  // ---- Entity cache and bootstrap runs (SPEC §9) ----
-
-  // Inserts or replaces each entity by (workspace, type, id), all in one transaction.
-  [[nodiscard]] virtual Result<void> UpsertEntities(const std::string& workspace_id,
-                                                    std::span<const CachedEntity> entities) = 0;
-  // true when an entity was deleted, false when there was none.
-  [[nodiscard]] virtual Result<bool> DeleteEntity(const std::string& workspace_id,
-                                                  const std::string& entity_type,
-                                                  const std::string& entity_id) = 0;
-  // kNotFound when not cached.
-  [[nodiscard]] virtual Result<CachedEntity> GetEntity(const std::string& workspace_id,
-                                                       const std::string& entity_type,
-                                                       const std::string& entity_id) = 0;
-  // At most `limit` (1–500) entities of the type by entity_id, after `after_id` when given.
-  [[nodiscard]] virtual Result<EntityPage> ListEntities(const std::string& workspace_id,
-                                                        const std::string& entity_type,
-                                                        std::optional<std::string> after_id,
-                                                        int limit) = 0;
-  // The ids of the type's entities fetched at or after `fetched_since`, sorted.
-  [[nodiscard]] virtual Result<std::vector<std::string>> ListEntityIds(
-      const std::string& workspace_id, const std::string& entity_type,
-      TimePoint fetched_since) = 0;
-  // Sorted by type.
-  [[nodiscard]] virtual Result<std::vector<CountByKey>> CountEntitiesByType(
-      const std::string& workspace_id) = 0;
-  // Deletes the type's entities fetched before `before`; returns how many.
-  [[nodiscard]] virtual Result<int64_t> DeleteEntitiesFetchedBefore(const std::string& workspace_id,
-                                                                    const std::string& entity_type,
-                                                                    TimePoint before) = 0;
-  // Deletes at most `limit` of the workspace's entities fetched before `before`, oldest first;
-  // returns how many (fewer than `limit`: none older is left).
-  [[nodiscard]] virtual Result<int64_t> PurgeEntitiesFetchedBefore(const std::string& workspace_id,
-                                                                   TimePoint before,
-                                                                   int limit) = 0;
-
-  // Claims the workspace's bootstrap for a fresh run unless another owner's lease still holds it
-  // (in_progress and not expired): status in_progress, progress and counts zero, started_at =
-  // lease.now, the error cleared, every checkpoint deleted. Creates the state row when missing.
-  // false (nothing changed) when another run holds it.
-  [[nodiscard]] virtual Result<bool> StartBootstrap(const std::string& workspace_id,
-                                                    const BootstrapLease& lease) = 0;
-  // Claims an interrupted run (in_progress, lease expired or already ours) to continue it from
-  // its checkpoints; false when there is none or another owner holds it.
-  [[nodiscard]] virtual Result<bool> ResumeBootstrap(const std::string& workspace_id,
-                                                     const BootstrapLease& lease) = 0;
-  // Workspaces whose run is in_progress with a lease expired before `now` (across workspaces:
-  // for the instance that takes interrupted runs over).
-  [[nodiscard]] virtual Result<std::vector<std::string>> ListResumableBootstraps(TimePoint now) = 0;
-  // Extends the lease; false when `lease.owner` no longer holds the run.
-  [[nodiscard]] virtual Result<bool> RenewBootstrapLease(const std::string& workspace_id,
-                                                         const BootstrapLease& lease) = 0;
-  // Ends the owner's lease now, leaving the run in_progress for whoever resumes it (graceful
-  // shutdown); false when the owner does not hold it.
-  [[nodiscard]] virtual Result<bool> ReleaseBootstrapLease(const std::string& workspace_id,
-                                                           const std::string& owner,
-                                                           TimePoint now) = 0;
-  // Writes the counts and progress (0–100) of the owner's run; false when it does not hold it.
-  [[nodiscard]] virtual Result<bool> UpdateBootstrapProgress(const std::string& workspace_id,
-                                                             const std::string& owner,
-                                                             int total_endpoints,
-                                                             int completed_endpoints,
-                                                             int progress) = 0;
-  // Ends the owner's run with `status` ("completed" or "error") and the message, releasing the
-  // lease; false when the owner does not hold it.
-  [[nodiscard]] virtual Result<bool> FinishBootstrap(const std::string& workspace_id,
-                                                     const std::string& owner,
-                                                     const std::string& status,
-                                                     const std::string& error_message,
-                                                     TimePoint completed_at) = 0;
-  // In the order they were first written.
-  [[nodiscard]] virtual Result<std::vector<BootstrapCheckpoint>> ListBootstrapCheckpoints(
-      const std::string& workspace_id) = 0;
-  // In one transaction, only while `lease.owner` holds the run (renewing the lease to
-  // lease.expires_at): upserts the entities and inserts or replaces the checkpoints by endpoint.
-  // kConflict "lease_lost" (nothing written) when another owner has taken the run over.
-  [[nodiscard]] virtual Result<void> CommitBootstrapProgress(
-      const std::string& workspace_id, const BootstrapLease& lease,
-      std::span<const BootstrapCheckpoint> checkpoints, std::span<const CachedEntity> entities) = 0;
-
-  // ---- Retention (SPEC §10) ----
-  // Each deletes at most `limit` rows of the workspace, oldest first, and returns how many.
-
-  // Webhook-log rows received before `before` whose handling is finished: any status but
-  // "received" and "processing" (the queue's pending and claimed rows). Their executions go
-  // with them.
-  [[nodiscard]] virtual Result<int64_t> DeleteFinishedWebhooksBefore(
-      const std::string& workspace_id, TimePoint before, int limit) = 0;
-  // Flow executions started before `before`.
-  [[nodiscard]] virtual Result<int64_t> DeleteFlowExecutionsBefore(const std::string& workspace_id,
-                                                                   TimePoint before,
-                                                                   int limit) = 0;
   // ---- Flows (SPEC §6.1) ----
   // Create/Update validate only what the store needs (workspace, name, trigger); the flow
   // definition is validated by flows::ValidateFlow before. Update replaces every field but id,
@@ -539,6 +448,97 @@ class Store {
   // Webhooks waiting to be consumed (received or processing), all workspaces.
   [[nodiscard]] virtual Result<int64_t> CountQueuedWebhooks() = 0;
 
+  // ---- Entity cache and bootstrap runs (SPEC §9) ----
+
+  // Inserts or replaces each entity by (workspace, type, id), all in one transaction.
+  [[nodiscard]] virtual Result<void> UpsertEntities(const std::string& workspace_id,
+                                                    std::span<const CachedEntity> entities) = 0;
+  // true when an entity was deleted, false when there was none.
+  [[nodiscard]] virtual Result<bool> DeleteEntity(const std::string& workspace_id,
+                                                  const std::string& entity_type,
+                                                  const std::string& entity_id) = 0;
+  // kNotFound when not cached.
+  [[nodiscard]] virtual Result<CachedEntity> GetEntity(const std::string& workspace_id,
+                                                       const std::string& entity_type,
+                                                       const std::string& entity_id) = 0;
+  // At most `limit` (1–500) entities of the type by entity_id, after `after_id` when given.
+  [[nodiscard]] virtual Result<EntityPage> ListEntities(const std::string& workspace_id,
+                                                        const std::string& entity_type,
+                                                        std::optional<std::string> after_id,
+                                                        int limit) = 0;
+  // The ids of the type's entities fetched at or after `fetched_since`, sorted.
+  [[nodiscard]] virtual Result<std::vector<std::string>> ListEntityIds(
+      const std::string& workspace_id, const std::string& entity_type,
+      TimePoint fetched_since) = 0;
+  // Sorted by type.
+  [[nodiscard]] virtual Result<std::vector<CountByKey>> CountEntitiesByType(
+      const std::string& workspace_id) = 0;
+  // Deletes the type's entities fetched before `before`; returns how many.
+  [[nodiscard]] virtual Result<int64_t> DeleteEntitiesFetchedBefore(const std::string& workspace_id,
+                                                                    const std::string& entity_type,
+                                                                    TimePoint before) = 0;
+  // Deletes at most `limit` of the workspace's entities fetched before `before`, oldest first;
+  // returns how many (fewer than `limit`: none older is left).
+  [[nodiscard]] virtual Result<int64_t> PurgeEntitiesFetchedBefore(const std::string& workspace_id,
+                                                                   TimePoint before,
+                                                                   int limit) = 0;
+
+  // Claims the workspace's bootstrap for a fresh run unless another owner's lease still holds it
+  // (in_progress and not expired): status in_progress, progress and counts zero, started_at =
+  // lease.now, the error cleared, every checkpoint deleted. Creates the state row when missing.
+  // false (nothing changed) when another run holds it.
+  [[nodiscard]] virtual Result<bool> StartBootstrap(const std::string& workspace_id,
+                                                    const BootstrapLease& lease) = 0;
+  // Claims an interrupted run (in_progress, lease expired or already ours) to continue it from
+  // its checkpoints; false when there is none or another owner holds it.
+  [[nodiscard]] virtual Result<bool> ResumeBootstrap(const std::string& workspace_id,
+                                                     const BootstrapLease& lease) = 0;
+  // Workspaces whose run is in_progress with a lease expired before `now` (across workspaces:
+  // for the instance that takes interrupted runs over).
+  [[nodiscard]] virtual Result<std::vector<std::string>> ListResumableBootstraps(TimePoint now) = 0;
+  // Extends the lease; false when `lease.owner` no longer holds the run.
+  [[nodiscard]] virtual Result<bool> RenewBootstrapLease(const std::string& workspace_id,
+                                                         const BootstrapLease& lease) = 0;
+  // Ends the owner's lease now, leaving the run in_progress for whoever resumes it (graceful
+  // shutdown); false when the owner does not hold it.
+  [[nodiscard]] virtual Result<bool> ReleaseBootstrapLease(const std::string& workspace_id,
+                                                           const std::string& owner,
+                                                           TimePoint now) = 0;
+  // Writes the counts and progress (0–100) of the owner's run; false when it does not hold it.
+  [[nodiscard]] virtual Result<bool> UpdateBootstrapProgress(const std::string& workspace_id,
+                                                             const std::string& owner,
+                                                             int total_endpoints,
+                                                             int completed_endpoints,
+                                                             int progress) = 0;
+  // Ends the owner's run with `status` ("completed" or "error") and the message, releasing the
+  // lease; false when the owner does not hold it.
+  [[nodiscard]] virtual Result<bool> FinishBootstrap(const std::string& workspace_id,
+                                                     const std::string& owner,
+                                                     const std::string& status,
+                                                     const std::string& error_message,
+                                                     TimePoint completed_at) = 0;
+  // In the order they were first written.
+  [[nodiscard]] virtual Result<std::vector<BootstrapCheckpoint>> ListBootstrapCheckpoints(
+      const std::string& workspace_id) = 0;
+  // In one transaction, only while `lease.owner` holds the run (renewing the lease to
+  // lease.expires_at): upserts the entities and inserts or replaces the checkpoints by endpoint.
+  // kConflict "lease_lost" (nothing written) when another owner has taken the run over.
+  [[nodiscard]] virtual Result<void> CommitBootstrapProgress(
+      const std::string& workspace_id, const BootstrapLease& lease,
+      std::span<const BootstrapCheckpoint> checkpoints, std::span<const CachedEntity> entities) = 0;
+
+  // ---- Retention (SPEC §10) ----
+  // Each deletes at most `limit` rows of the workspace, oldest first, and returns how many.
+
+  // Webhook-log rows received before `before` whose handling is finished: any status but
+  // "received" and "processing" (the queue's pending and claimed rows). Their executions go
+  // with them.
+  [[nodiscard]] virtual Result<int64_t> DeleteFinishedWebhooksBefore(
+      const std::string& workspace_id, TimePoint before, int limit) = 0;
+  // Flow executions started before `before`.
+  [[nodiscard]] virtual Result<int64_t> DeleteFlowExecutionsBefore(const std::string& workspace_id,
+                                                                   TimePoint before,
+                                                                   int limit) = 0;
   // The pace of Clockify API calls shared by every server instance on this database (SPEC §5.1),
   // or nullptr when the store is not shared between instances (SQLite: each process paces
   // itself in memory). Owned by the store.

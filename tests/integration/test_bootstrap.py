@@ -427,10 +427,14 @@ def test_uninstall_stops_a_running_bootstrap(make_server, make_mock):
     assert mock.workspace_stats()["requests"] == requests
 
 
-@pytest.mark.skip(reason="needs the webhook queue worker")
-def test_new_project_then_project_deleted_adds_then_removes_it(installed):
-    srv, mock, _ = installed
-    ws = mock.workspace_id
+def test_new_project_then_project_deleted_adds_then_removes_it(make_clockify):
+    """Webhooks keep the cache fresh: NEW_PROJECT comes through the manifest, PROJECT_DELETED
+    through the Webhooks API registration (both delivered by the mock, signed)."""
+    addon = make_clockify({"UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL": "true",
+                           "UNIVERSAL_WEBHOOK_EXTRA_EVENTS": "PROJECT_DELETED"})
+    srv, mock, ws = addon.server, addon.mock, addon.workspace
+    assert addon.coverage()["PROJECT_DELETED"]["status"] == "registered"
+    assert wait_bootstrap(srv, ws)["status"] == "completed"
     project = next(p for p in mock.state()["projects"] if not p["archived"])
     # A project the cache has never seen, then its deletion.
     body = dict(project, id="5f1185197db7a8637ffcaf1d", name="Brand new")

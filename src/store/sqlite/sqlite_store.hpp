@@ -79,58 +79,6 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<void> EnsureBootstrapState(const std::string& workspace_id) override;
   [[nodiscard]] Result<BootstrapState> GetBootstrapState(const std::string& workspace_id) override;
 
-  [[nodiscard]] Result<void> UpsertEntities(const std::string& workspace_id,
-                                            std::span<const CachedEntity> entities) override;
-  [[nodiscard]] Result<bool> DeleteEntity(const std::string& workspace_id,
-                                          const std::string& entity_type,
-                                          const std::string& entity_id) override;
-  [[nodiscard]] Result<CachedEntity> GetEntity(const std::string& workspace_id,
-                                               const std::string& entity_type,
-                                               const std::string& entity_id) override;
-  [[nodiscard]] Result<EntityPage> ListEntities(const std::string& workspace_id,
-                                                const std::string& entity_type,
-                                                std::optional<std::string> after_id,
-                                                int limit) override;
-  [[nodiscard]] Result<std::vector<std::string>> ListEntityIds(const std::string& workspace_id,
-                                                               const std::string& entity_type,
-                                                               TimePoint fetched_since) override;
-  [[nodiscard]] Result<std::vector<CountByKey>> CountEntitiesByType(
-      const std::string& workspace_id) override;
-  [[nodiscard]] Result<int64_t> DeleteEntitiesFetchedBefore(const std::string& workspace_id,
-                                                            const std::string& entity_type,
-                                                            TimePoint before) override;
-  [[nodiscard]] Result<int64_t> PurgeEntitiesFetchedBefore(const std::string& workspace_id,
-                                                           TimePoint before, int limit) override;
-
-  [[nodiscard]] Result<bool> StartBootstrap(const std::string& workspace_id,
-                                            const BootstrapLease& lease) override;
-  [[nodiscard]] Result<bool> ResumeBootstrap(const std::string& workspace_id,
-                                             const BootstrapLease& lease) override;
-  [[nodiscard]] Result<std::vector<std::string>> ListResumableBootstraps(TimePoint now) override;
-  [[nodiscard]] Result<bool> RenewBootstrapLease(const std::string& workspace_id,
-                                                 const BootstrapLease& lease) override;
-  [[nodiscard]] Result<bool> ReleaseBootstrapLease(const std::string& workspace_id,
-                                                   const std::string& owner,
-                                                   TimePoint now) override;
-  [[nodiscard]] Result<bool> UpdateBootstrapProgress(const std::string& workspace_id,
-                                                     const std::string& owner, int total_endpoints,
-                                                     int completed_endpoints,
-                                                     int progress) override;
-  [[nodiscard]] Result<bool> FinishBootstrap(const std::string& workspace_id,
-                                             const std::string& owner, const std::string& status,
-                                             const std::string& error_message,
-                                             TimePoint completed_at) override;
-  [[nodiscard]] Result<std::vector<BootstrapCheckpoint>> ListBootstrapCheckpoints(
-      const std::string& workspace_id) override;
-  [[nodiscard]] Result<void> CommitBootstrapProgress(
-      const std::string& workspace_id, const BootstrapLease& lease,
-      std::span<const BootstrapCheckpoint> checkpoints,
-      std::span<const CachedEntity> entities) override;
-
-  [[nodiscard]] Result<int64_t> DeleteFinishedWebhooksBefore(const std::string& workspace_id,
-                                                             TimePoint before, int limit) override;
-  [[nodiscard]] Result<int64_t> DeleteFlowExecutionsBefore(const std::string& workspace_id,
-                                                           TimePoint before, int limit) override;
   // Flows and executions (sqlite_flows.cpp).
   [[nodiscard]] Result<Flow> CreateFlow(const Flow& flow) override;
   [[nodiscard]] Result<Flow> GetFlow(const std::string& workspace_id, int64_t id) override;
@@ -188,6 +136,58 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<int64_t> CountQueuedWebhooks() override;
   // The statements behind the queue, for tests that check their query plans.
   static std::vector<std::string> QueueSqlForTest();
+  [[nodiscard]] Result<void> UpsertEntities(const std::string& workspace_id,
+                                            std::span<const CachedEntity> entities) override;
+  [[nodiscard]] Result<bool> DeleteEntity(const std::string& workspace_id,
+                                          const std::string& entity_type,
+                                          const std::string& entity_id) override;
+  [[nodiscard]] Result<CachedEntity> GetEntity(const std::string& workspace_id,
+                                               const std::string& entity_type,
+                                               const std::string& entity_id) override;
+  [[nodiscard]] Result<EntityPage> ListEntities(const std::string& workspace_id,
+                                                const std::string& entity_type,
+                                                std::optional<std::string> after_id,
+                                                int limit) override;
+  [[nodiscard]] Result<std::vector<std::string>> ListEntityIds(const std::string& workspace_id,
+                                                               const std::string& entity_type,
+                                                               TimePoint fetched_since) override;
+  [[nodiscard]] Result<std::vector<CountByKey>> CountEntitiesByType(
+      const std::string& workspace_id) override;
+  [[nodiscard]] Result<int64_t> DeleteEntitiesFetchedBefore(const std::string& workspace_id,
+                                                            const std::string& entity_type,
+                                                            TimePoint before) override;
+  [[nodiscard]] Result<int64_t> PurgeEntitiesFetchedBefore(const std::string& workspace_id,
+                                                           TimePoint before, int limit) override;
+
+  [[nodiscard]] Result<bool> StartBootstrap(const std::string& workspace_id,
+                                            const BootstrapLease& lease) override;
+  [[nodiscard]] Result<bool> ResumeBootstrap(const std::string& workspace_id,
+                                             const BootstrapLease& lease) override;
+  [[nodiscard]] Result<std::vector<std::string>> ListResumableBootstraps(TimePoint now) override;
+  [[nodiscard]] Result<bool> RenewBootstrapLease(const std::string& workspace_id,
+                                                 const BootstrapLease& lease) override;
+  [[nodiscard]] Result<bool> ReleaseBootstrapLease(const std::string& workspace_id,
+                                                   const std::string& owner,
+                                                   TimePoint now) override;
+  [[nodiscard]] Result<bool> UpdateBootstrapProgress(const std::string& workspace_id,
+                                                     const std::string& owner, int total_endpoints,
+                                                     int completed_endpoints,
+                                                     int progress) override;
+  [[nodiscard]] Result<bool> FinishBootstrap(const std::string& workspace_id,
+                                             const std::string& owner, const std::string& status,
+                                             const std::string& error_message,
+                                             TimePoint completed_at) override;
+  [[nodiscard]] Result<std::vector<BootstrapCheckpoint>> ListBootstrapCheckpoints(
+      const std::string& workspace_id) override;
+  [[nodiscard]] Result<void> CommitBootstrapProgress(
+      const std::string& workspace_id, const BootstrapLease& lease,
+      std::span<const BootstrapCheckpoint> checkpoints,
+      std::span<const CachedEntity> entities) override;
+
+  [[nodiscard]] Result<int64_t> DeleteFinishedWebhooksBefore(const std::string& workspace_id,
+                                                             TimePoint before, int limit) override;
+  [[nodiscard]] Result<int64_t> DeleteFlowExecutionsBefore(const std::string& workspace_id,
+                                                           TimePoint before, int limit) override;
 
   // The statements behind ListWebhooks (one per combination of filters present) and
   // GetWebhookStats, for tests that check their query plans.

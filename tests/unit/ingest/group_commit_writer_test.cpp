@@ -132,49 +132,6 @@ class MockStore : public Store {
               (override));
   MOCK_METHOD(Result<void>, EnsureBootstrapState, (const std::string&), (override));
   MOCK_METHOD(Result<store::BootstrapState>, GetBootstrapState, (const std::string&), (override));
-  MOCK_METHOD(Result<void>, UpsertEntities,
-              (const std::string&, std::span<const store::CachedEntity>), (override));
-  MOCK_METHOD(Result<bool>, DeleteEntity,
-              (const std::string&, const std::string&, const std::string&), (override));
-  MOCK_METHOD(Result<store::CachedEntity>, GetEntity,
-              (const std::string&, const std::string&, const std::string&), (override));
-  MOCK_METHOD(Result<store::EntityPage>, ListEntities,
-              (const std::string&, const std::string&, std::optional<std::string>, int),
-              (override));
-  MOCK_METHOD(Result<std::vector<std::string>>, ListEntityIds,
-              (const std::string&, const std::string&, store::TimePoint), (override));
-  MOCK_METHOD(Result<std::vector<store::CountByKey>>, CountEntitiesByType, (const std::string&),
-              (override));
-  MOCK_METHOD(Result<int64_t>, DeleteEntitiesFetchedBefore,
-              (const std::string&, const std::string&, store::TimePoint), (override));
-  MOCK_METHOD(Result<int64_t>, PurgeEntitiesFetchedBefore,
-              (const std::string&, store::TimePoint, int), (override));
-  MOCK_METHOD(Result<bool>, StartBootstrap, (const std::string&, const store::BootstrapLease&),
-              (override));
-  MOCK_METHOD(Result<bool>, ResumeBootstrap, (const std::string&, const store::BootstrapLease&),
-              (override));
-  MOCK_METHOD(Result<std::vector<std::string>>, ListResumableBootstraps, (store::TimePoint),
-              (override));
-  MOCK_METHOD(Result<bool>, RenewBootstrapLease,
-              (const std::string&, const store::BootstrapLease&), (override));
-  MOCK_METHOD(Result<bool>, ReleaseBootstrapLease,
-              (const std::string&, const std::string&, store::TimePoint), (override));
-  MOCK_METHOD(Result<bool>, UpdateBootstrapProgress,
-              (const std::string&, const std::string&, int, int, int), (override));
-  MOCK_METHOD(Result<bool>, FinishBootstrap,
-              (const std::string&, const std::string&, const std::string&, const std::string&,
-               store::TimePoint),
-              (override));
-  MOCK_METHOD(Result<std::vector<store::BootstrapCheckpoint>>, ListBootstrapCheckpoints,
-              (const std::string&), (override));
-  MOCK_METHOD(Result<void>, CommitBootstrapProgress,
-              (const std::string&, const store::BootstrapLease&,
-               std::span<const store::BootstrapCheckpoint>, std::span<const store::CachedEntity>),
-              (override));
-  MOCK_METHOD(Result<int64_t>, DeleteFinishedWebhooksBefore,
-              (const std::string&, store::TimePoint, int), (override));
-  MOCK_METHOD(Result<int64_t>, DeleteFlowExecutionsBefore,
-              (const std::string&, store::TimePoint, int), (override));
   // Flows, executions and the queue: not used by the writer.
   MOCK_METHOD(Result<store::Flow>, CreateFlow, (const store::Flow&), (override));
   MOCK_METHOD(Result<store::Flow>, GetFlow, (const std::string&, int64_t), (override));
@@ -221,6 +178,49 @@ class MockStore : public Store {
                std::span<const int64_t>, store::TimePoint),
               (override));
   MOCK_METHOD(Result<int64_t>, CountQueuedWebhooks, (), (override));
+  MOCK_METHOD(Result<void>, UpsertEntities,
+              (const std::string&, std::span<const store::CachedEntity>), (override));
+  MOCK_METHOD(Result<bool>, DeleteEntity,
+              (const std::string&, const std::string&, const std::string&), (override));
+  MOCK_METHOD(Result<store::CachedEntity>, GetEntity,
+              (const std::string&, const std::string&, const std::string&), (override));
+  MOCK_METHOD(Result<store::EntityPage>, ListEntities,
+              (const std::string&, const std::string&, std::optional<std::string>, int),
+              (override));
+  MOCK_METHOD(Result<std::vector<std::string>>, ListEntityIds,
+              (const std::string&, const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<std::vector<store::CountByKey>>, CountEntitiesByType, (const std::string&),
+              (override));
+  MOCK_METHOD(Result<int64_t>, DeleteEntitiesFetchedBefore,
+              (const std::string&, const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<int64_t>, PurgeEntitiesFetchedBefore,
+              (const std::string&, store::TimePoint, int), (override));
+  MOCK_METHOD(Result<bool>, StartBootstrap, (const std::string&, const store::BootstrapLease&),
+              (override));
+  MOCK_METHOD(Result<bool>, ResumeBootstrap, (const std::string&, const store::BootstrapLease&),
+              (override));
+  MOCK_METHOD(Result<std::vector<std::string>>, ListResumableBootstraps, (store::TimePoint),
+              (override));
+  MOCK_METHOD(Result<bool>, RenewBootstrapLease,
+              (const std::string&, const store::BootstrapLease&), (override));
+  MOCK_METHOD(Result<bool>, ReleaseBootstrapLease,
+              (const std::string&, const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<bool>, UpdateBootstrapProgress,
+              (const std::string&, const std::string&, int, int, int), (override));
+  MOCK_METHOD(Result<bool>, FinishBootstrap,
+              (const std::string&, const std::string&, const std::string&, const std::string&,
+               store::TimePoint),
+              (override));
+  MOCK_METHOD(Result<std::vector<store::BootstrapCheckpoint>>, ListBootstrapCheckpoints,
+              (const std::string&), (override));
+  MOCK_METHOD(Result<void>, CommitBootstrapProgress,
+              (const std::string&, const store::BootstrapLease&,
+               std::span<const store::BootstrapCheckpoint>, std::span<const store::CachedEntity>),
+              (override));
+  MOCK_METHOD(Result<int64_t>, DeleteFinishedWebhooksBefore,
+              (const std::string&, store::TimePoint, int), (override));
+  MOCK_METHOD(Result<int64_t>, DeleteFlowExecutionsBefore,
+              (const std::string&, store::TimePoint, int), (override));
 };
 
 // Successful outcomes with ids counting up from 1.

@@ -9,17 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "store/store.hpp"
-#include "store_test_fixture.hpp"
+#include "store_test_support.hpp"
 
 namespace uwh::store {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::kT0;
 
-class CacheStoreTest : public testing::StoreTest {
+class CacheStoreTest : public StoreTest {
  protected:
   static CachedEntity Entity(const std::string& type, const std::string& id,
                              const std::string& data, TimePoint fetched_at = kT0) {
@@ -348,8 +348,8 @@ TEST_P(CacheStoreTest, RetentionDeletesOnlyFinishedWebhooksOlderThanTheCutoff) {
   EXPECT_EQ(store_->DeleteFinishedWebhooksBefore("ws-1", cutoff, 0).error().field, "limit");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CacheStoreTest, ::testing::ValuesIn(testing::kBackends),
-                         testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, CacheStoreTest, ::testing::ValuesIn(kBackends),
+                         BackendName);
 
 // ---- SQLite only: statuses and executions the interface cannot write yet ----
 
@@ -366,7 +366,7 @@ void Sql(const std::string& path, const std::string& sql) {
 }
 
 TEST(SqliteRetentionTest, KeepsProcessingRowsAndDeletesOldExecutionsWithTheirLog) {
-  testing::TempDir dir;
+  TempDir dir;
   const std::string path = (dir.path() / "uwh.db").string();
   auto opened = OpenStore("sqlite:///" + path, true);
   ASSERT_TRUE(opened);

@@ -24,20 +24,12 @@
 
 #include "common/clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
-#include "postgres_test_server.hpp"
-#include "store_test_fixture.hpp"
-// SqliteQueryPlanTest, shared with the queue tests.
 #include "store_test_support.hpp"
 
 namespace uwh::store {
 namespace {
 
 using std::chrono::seconds;
-using testing::BackendFactory;
-using testing::kBackends;
-using testing::kT0;
-using testing::StoreTest;
-using testing::TempDir;
 
 // ---- Schema ----
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,67 @@ class MigratedStoreTest : public ::testing::TestWithParam<BackendFactory> {
   std::unique_ptr<StoreBackend> backend_;
   std::unique_ptr<Store> store_;
 };
+
+class StoreTest : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  void SetUp() override {
+    backend_ = GetParam().make();
+    if (!backend_) GTEST_SKIP() << GetParam().name << " is not available";
+    store_ = Reopen();
+    ASSERT_NE(store_, nullptr);
+    auto version = store_->Migrate();
+    ASSERT_TRUE(version) << version.error().message;
+  }
+
+  std::unique_ptr<Store> Reopen() {
+    auto store = backend_->Open();
+    EXPECT_TRUE(store) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+  }
+
+  Installation MakeInstallation(const std::string& workspace_id) {
+    Installation in;
+    in.workspace_id = workspace_id;
+    in.addon_id = "addon-1";
+    in.addon_user_id = "addon-user-1";
+    in.as_user = "user-1";
+    in.addon_token_ciphertext = "cipher-token-1";
+    in.api_url = "https://api.clockify.me/api";
+    in.backend_url = "https://api.clockify.me/api";
+    in.reports_url = "https://reports.api.clockify.me";
+    in.installed_at = kT0;
+    in.updated_at = kT0;
+    return in;
+  }
+
+  static NewWebhook MakeWebhook(const std::string& workspace_id, const std::string& payload) {
+    NewWebhook w;
+    w.workspace_id = workspace_id;
+    w.event_type = "NEW_TIME_ENTRY";
+    w.source = "CLOCKIFY";
+    w.payload = payload;
+    w.headers_json = R"({"content-type":"application/json"})";
+    w.content_type = "application/json";
+    w.received_at = kT0;
+    return w;
+  }
+
+  // Appends one row; fails the test on a store error.
+  AppendOutcome AppendOne(const NewWebhook& w) {
+    auto out = store_->AppendWebhooks(std::span<const NewWebhook>(&w, 1));
+    EXPECT_TRUE(out) << out.error().message;
+    if (!out || out->size() != 1) return {};
+    return out->front();
+  }
+
+  std::unique_ptr<StoreBackend> backend_;
+  std::unique_ptr<Store> store_;
+};
+
+// The name of a backend parameter, for INSTANTIATE_TEST_SUITE_P.
+inline std::string BackendName(const ::testing::TestParamInfo<BackendFactory>& info) {
+  return info.param.name;
+}
 
 // A migrated SQLite file, opened read-only, for tests of the statements' query plans.
 class SqliteQueryPlanTest : public ::testing::Test {
