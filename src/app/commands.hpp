@@ -40,4 +40,20 @@ struct MockClockifyOptions {
 };
 int MockClockify(const MockClockifyOptions& options);
 
+// `uwh demo`: the simulated Clockify and the server in one process, an install, the bootstrap,
+// two example flows, webhooks and their executions, told in plain words; then it keeps running
+// until SIGINT/SIGTERM (or exits with `once`). 0 when every step worked, 1 when one failed (the
+// message says which), 2 for bad options.
+struct DemoOptions {
+  std::string dir;            // data directory (kept); empty: a temporary one, removed at exit
+  uint16_t port = 8001;       // the add-on server's port; taken from 0 (any) when not free
+  bool port_given = false;    // --port given: a busy port is an error instead
+  uint16_t mock_port = 0;     // the simulated Clockify's port (0: any free one)
+  std::string openapi_path;   // empty: UNIVERSAL_WEBHOOK_OPENAPI_PATH
+  uint64_t seed = 1;
+  bool once = false;
+  std::string log_level = "error";
+};
+int Demo(const DemoOptions& options);
+
 }  // namespace uwh::app

@@ -58,6 +58,16 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--log-level", mock.log_level, "debug, info, warning or error")->capture_default_str();
   mock_cmd->add_flag("--allow-remote-control", mock.allow_remote_control, "Serve /_mock on a non-loopback address too");
 
+  uwh::app::DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand("demo", "See it work in a minute: a simulated Clockify installs the add-on, which caches the workspace, runs two example flows on real webhooks, and says what happened");
+  demo_cmd->add_option("--dir", demo.dir, "Data directory, kept afterwards (default: a temporary one, removed on exit)");
+  auto* demo_port = demo_cmd->add_option("--port", demo.port, "The add-on server's port (default 8001, or any free one when 8001 is taken)");
+  demo_cmd->add_option("--mock-port", demo.mock_port, "The simulated Clockify's port (0: any free port)")->capture_default_str();
+  demo_cmd->add_option("--openapi", demo.openapi_path, "Clockify's openapi.json (default: UNIVERSAL_WEBHOOK_OPENAPI_PATH)");
+  demo_cmd->add_option("--seed", demo.seed, "Seed of the simulated Clockify's data")->capture_default_str();
+  demo_cmd->add_flag("--once", demo.once, "Exit after the story instead of running until Ctrl-C (tests, CI)");
+  demo_cmd->add_option("--log-level", demo.log_level, "Log lines of both servers: debug, info, warning or error")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*serve) return uwh::app::Serve();
@@ -69,6 +79,10 @@ int main(int argc, char** argv) {
   }
   if (*keygen) return uwh::app::DevKeygen(key_dir);
   if (*mock_cmd) return uwh::app::MockClockify(mock);
+  if (*demo_cmd) {
+    demo.port_given = demo_port->count() > 0;
+    return uwh::app::Demo(demo);
+  }
   if (*tok) {
     using uwh::clockify::TokenKind;
     token.request.kind = kind == "user"      ? TokenKind::kUser
