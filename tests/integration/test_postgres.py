@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import (LOG_LINES, PG_RESTART, UWH_BIN, assert_accepted, clean_env, install,
-                      new_pg_database, new_workspace, postgres_only, require_binary, sample_for)
+from conftest import (LOG_LINES, PG_RESTART, UWH_BIN, ClockifyAddon, assert_accepted, clean_env,
+                      free_port, install, new_pg_database, new_workspace, postgres_only,
+                      require_binary, sample_for, ui_headers)
 
 pytestmark = postgres_only
 
@@ -142,3 +143,54 @@ def test_instance_keeps_serving_after_postgres_restarts(make_server, minter):
     assert r.status_code == 200, r.text
     assert {i["id"] for i in r.json()["items"]} == set(before + after)
     srv.stop()
+
+
+def test_three_instances_together_keep_one_workspaces_api_rate(make_server, make_mock, minter,
+                                                               session_tmp):
+    """SPEC §5.1 across instances: three servers on one database, each with three callers
+    executing explorer calls for one workspace as fast as they are answered; the simulated
+    Clockify counts the requests it received per second, and together they stay at the
+    workspace's max_rps (no 1-second window above max_rps + 1) while using it."""
+    max_rps = 10
+    mock = make_mock()
+    url = new_pg_database()
+    shared = {"UNIVERSAL_WEBHOOK_ENCRYPTION_KEY_FILE": str(session_tmp / f"rate-{time.time_ns()}.key"),
+              "UNIVERSAL_WEBHOOK_BOOTSTRAP_MAX_RPS": str(max_rps),
+              "UNIVERSAL_WEBHOOK_EXTRA_EVENTS": ""}
+    servers = []
+    for name in ("rate-a", "rate-b", "rate-c"):
+        port = free_port()
+        servers.append(make_server(dict(shared, UNIVERSAL_WEBHOOK_PORT=str(port),
+                                        UNIVERSAL_WEBHOOK_BASE_URL=f"http://127.0.0.1:{port}"),
+                                   name=name, db_url=url))
+    installed = mock.install(servers[0].url("/manifest"))
+    assert installed["lifecycle_status"] == 200, installed
+    addon = ClockifyAddon(mock, servers[0], minter, installed)
+    token = addon.token()
+    mock.reset_stats()
+
+    stop = time.monotonic() + 8
+    statuses: list[int] = []
+
+    def caller(server):
+        while time.monotonic() < stop:
+            r = server.post("/ui/api-explorer/execute",
+                            json_body={"operation_id": "getTags", "parameters": {}},
+                            headers=ui_headers(token), timeout=60)
+            statuses.append(r.status_code)
+            if r.status_code == 200:
+                assert r.json()["status_code"] == 200, r.text[:300]
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        for f in [pool.submit(caller, srv) for srv in servers for _ in range(3)]:
+            f.result()
+    assert statuses and set(statuses) == {200}, sorted(set(statuses))
+
+    stats = mock.workspace_stats(addon.workspace)
+    assert mock.stats()["too_many_requests"] == 0
+    assert stats["max_in_1s_window"] <= max_rps + 1, stats
+    inside = [s["count"] for s in sorted(stats["per_second"], key=lambda s: s["second"])][1:-1]
+    assert len(inside) >= 5, stats["per_second"]
+    # Used, not only respected: every full second of the run near the limit.
+    assert min(inside) >= max_rps - 2, inside
+    assert stats["requests"] == len(statuses)  # every call answered once, none repeated
