@@ -22,9 +22,10 @@
 // consumers make a repeat harmless (the flow executor keeps one execution per (webhook, flow)
 // and resumes it where it stopped).
 //
-// PostgreSQL note: ids from a sequence can become visible out of order when two instances commit
-// at once; a backend there should take only rows older than a moment (or order by commit) so
-// that a late-committed older row is not overtaken.
+// This needs a workspace's ids to become visible in id order: a row committed late with an older
+// id would be overtaken. SQLite has one writer; on PostgreSQL, where two instances' batches could
+// draw ids in one order and commit in the other, a batch locks its workspaces before it draws
+// ids (postgres_webhook_log.cpp).
 //
 // Failures. A consumer error is recorded on the row (status "error") and does not stop the other
 // consumers. An error of kind kUnavailable means "not now" (shutting down, database busy): the

@@ -37,16 +37,6 @@ constexpr std::string_view kAppendWebhook =
     "$9::text, $10::timestamptz WHERE NOT EXISTS (SELECT 1 FROM dup) RETURNING id) "
     "SELECT id, FALSE FROM ins UNION ALL SELECT id, TRUE FROM dup";
 
-// De-duplication across instances. Two instances taking in the same delivery at once would both
-// find no earlier row (neither sees the other's uncommitted insert) and both store it. So before
-// its lookups a batch takes transaction-scoped advisory locks on its keys: the second waits
-// until the first commits, and its lookups, statements that start after the lock was granted,
-// see the first row. Locks are taken in one global order (workspace class first, then key class,
-// each sorted), so batches never deadlock. Keys are locked exclusively under a shared lock on
-// their workspace; a batch with more than kMaxKeyLocks keys locks its workspaces exclusively
-// instead, which bounds the locks one transaction holds (PostgreSQL's lock table is finite).
-// Lock ids are 32-bit FNV-1a hashes: a collision only makes two batches wait for each other.
-// Both are part of the protocol between instances: changing them needs every instance stopped.
 // The page's ids are computed once (an InitPlan) and its rows fetched by primary key, whatever
 // the planner believes about the log (a young table has no statistics, and "id IN (…)" then
 // became a nested loop over the whole workspace).
@@ -55,31 +45,31 @@ std::string ListWebhooksSql(const WebhookFilter& filter) {
          ")) ORDER BY id DESC";
 }
 
+// Order and de-duplication across instances. Every batch first takes a transaction-scoped
+// exclusive advisory lock on each of its workspaces, in one global order (sorted ids), so batches
+// never deadlock. A second batch for a workspace then waits until the first commits, and only
+// then draws ids and looks up keys:
+// - ids of one workspace become visible in id order. Without the lock two instances' batches
+//   draw ids from the sequence in one order and may commit in the other, and the queue, which
+//   consumes a workspace's rows in id order (SPEC §6.4), would run a webhook before an older
+//   one that was not visible yet.
+// - de-duplication holds: two instances taking in the same delivery at once would both find no
+//   earlier row (neither sees the other's uncommitted insert) and both store it; the second now
+//   looks after the first committed.
+// The cost: batches of one workspace commit one after another across instances (within one
+// instance the group-commit writer already does). A batch holds one lock per workspace in it.
+// Lock ids are 32-bit FNV-1a hashes: a collision only makes two batches wait for each other.
+// Both are part of the protocol between instances: changing them needs every instance stopped.
 #define UWH_WORKSPACE_LOCK_CLASS "1970759681"
-#define UWH_KEY_LOCK_CLASS "1970759682"
-constexpr size_t kMaxKeyLocks = 64;
-constexpr std::string_view kShareWorkspaces =
-    "SELECT pg_advisory_xact_lock_shared(" UWH_WORKSPACE_LOCK_CLASS
-    ", k) FROM unnest($1::int4[]) AS u(k)";
 constexpr std::string_view kLockWorkspaces =
     "SELECT pg_advisory_xact_lock(" UWH_WORKSPACE_LOCK_CLASS ", k) FROM unnest($1::int4[]) AS u(k)";
-constexpr std::string_view kLockKeys =
-    "SELECT pg_advisory_xact_lock(" UWH_KEY_LOCK_CLASS ", k) FROM unnest($1::int4[]) AS u(k)";
 #undef UWH_WORKSPACE_LOCK_CLASS
-#undef UWH_KEY_LOCK_CLASS
 
-int32_t LockId(std::string_view a, std::string_view b = {}) {
+int32_t LockId(std::string_view workspace_id) {
   uint64_t h = 14695981039346656037ull;
-  auto mix = [&h](std::string_view s) {
-    for (const char c : s) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ull;
-    }
-  };
-  mix(a);
-  if (!b.empty()) {
-    mix(std::string_view("\0", 1));
-    mix(b);
+  for (const char c : workspace_id) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
   }
   return static_cast<int32_t>(static_cast<uint32_t>(h ^ (h >> 32)));
 }
@@ -97,28 +87,12 @@ std::string SortedArray(std::vector<int32_t> ids) {
   return out;
 }
 
-struct DedupLocks {
-  std::string workspaces;  // array text; empty: no locks at all
-  bool exclusive = false;  // workspaces locked exclusively, no key locks
-  std::string keys;        // array text, when !exclusive
-};
-
-DedupLocks LocksFor(std::span<const NewWebhook> batch) {
+// The batch's workspaces as a sorted array text ("{3,-7,12}"), for kLockWorkspaces.
+std::string WorkspaceLocksFor(std::span<const NewWebhook> batch) {
   std::vector<int32_t> workspaces;
-  std::vector<int32_t> keys;
-  for (const NewWebhook& row : batch) {
-    if (row.dedup_key.empty()) continue;
-    workspaces.push_back(LockId(row.workspace_id));
-    keys.push_back(LockId(row.workspace_id, row.dedup_key));
-  }
-  DedupLocks locks;
-  if (keys.empty()) return locks;
-  locks.workspaces = SortedArray(std::move(workspaces));
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  locks.exclusive = keys.size() > kMaxKeyLocks;
-  if (!locks.exclusive) locks.keys = SortedArray(std::move(keys));
-  return locks;
+  workspaces.reserve(batch.size());
+  for (const NewWebhook& row : batch) workspaces.push_back(LockId(row.workspace_id));
+  return SortedArray(std::move(workspaces));
 }
 
 }  // namespace
@@ -130,22 +104,15 @@ Result<std::vector<AppendOutcome>> PostgresStore::AppendWebhooks(
   if (auto ok = CheckBatch(batch); !ok) return Fail(ok.error());
   const TimePoint now = std::chrono::system_clock::now();
 
-  const DedupLocks locks = LocksFor(batch);
+  const std::string locks = WorkspaceLocksFor(batch);
   const Params none;
   Params workspace_locks;
-  Params key_locks;
   std::vector<Params> rows(batch.size());
   std::vector<pg::PipelineStep> steps;
-  steps.reserve(batch.size() + 4);
+  steps.reserve(batch.size() + 3);
   steps.push_back({"BEGIN", &none});
-  if (!locks.workspaces.empty()) {
-    workspace_locks.TextNoCopy(1, locks.workspaces);
-    steps.push_back({locks.exclusive ? kLockWorkspaces : kShareWorkspaces, &workspace_locks});
-    if (!locks.exclusive) {
-      key_locks.TextNoCopy(1, locks.keys);
-      steps.push_back({kLockKeys, &key_locks});
-    }
-  }
+  workspace_locks.TextNoCopy(1, locks);
+  steps.push_back({kLockWorkspaces, &workspace_locks});
   const size_t first_row = steps.size();
   for (size_t i = 0; i < batch.size(); ++i) {
     BindNewWebhook(rows[i], batch[i], now);

@@ -195,6 +195,38 @@ TEST_F(PostgresStoreTest, LargeOverlappingBatchesFromTwoStoresNeitherDeadlockNor
   EXPECT_EQ(Count(), 5 * kKeys);
 }
 
+// The queue consumes a workspace's rows in id order, so a row must not become visible while an
+// older one of its workspace is still uncommitted. One store's batch draws its id and is held up
+// (a trigger sleeps) before it commits; the other store's batch for the same workspace, begun
+// meanwhile, must not commit before it: it used to, and the queue then ran the newer webhook
+// first.
+TEST_F(PostgresStoreTest, AWorkspacesRowsFromTwoStoresBecomeVisibleInIdOrder) {
+  ASSERT_EQ(schema_->Exec("CREATE FUNCTION hold_up() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                          "BEGIN IF NEW.payload_json LIKE '%held up%' THEN PERFORM pg_sleep(1); "
+                          "END IF; RETURN NEW; END $$"),
+            "");
+  // BEFORE INSERT: the row's id (the column default) is drawn before the trigger runs.
+  ASSERT_EQ(schema_->Exec("CREATE TRIGGER hold_up BEFORE INSERT ON universal_webhook_log "
+                          "FOR EACH ROW EXECUTE FUNCTION hold_up()"),
+            "");
+  auto other = Open();
+  ASSERT_NE(other, nullptr);
+  const NewWebhook held = Row("{\"note\":\"held up\"}");
+  const NewWebhook quick = Row("{\"note\":\"quick\"}");
+  Result<std::vector<AppendOutcome>> first;
+  std::thread slow([&] { first = store_->AppendWebhooks(std::span<const NewWebhook>(&held, 1)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its id is drawn, it sleeps
+  auto second = other->AppendWebhooks(std::span<const NewWebhook>(&quick, 1));
+  // When the newer row is committed, the older one is visible too.
+  const int64_t visible_when_second_returned = Count("workspace_id = 'ws-1'");
+  slow.join();
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_LT(first->front().id, second->front().id);
+  EXPECT_EQ(visible_when_second_returned, 2)
+      << "the newer row committed while the older one of its workspace was not visible yet";
+}
+
 TEST_F(PostgresStoreTest, TwoInstancesClaimingOneBootstrapAtOnceOneWinsAndTheOtherCannotWrite) {
   auto other = Open();
   ASSERT_NE(other, nullptr);
