@@ -29,7 +29,9 @@ export async function renderFlows(ctx) {
   }
   fill(body, dataTable([
     { label: 'Enabled', render: (f) => enabledSwitch(ctx, f) },
-    { label: 'Flow', render: (f) => h('span', null, h('a', { href: `#/flows/${f.id}` }, h('strong', null, f.name)), f.description ? h('span', { class: 'small muted' }, ` ${f.description}`) : null), className: 'wrap' },
+    { label: 'Flow', render: (f) => h('span', null, h('a', { href: `#/flows/${f.id}` }, h('strong', null, f.name)), f.description ? h('span', { class: 'small muted' }, ` ${f.description}`) : null,
+      // The loop guard pauses a flow with a reason; saving it enabled resumes it.
+      f.paused_reason ? h('div', { class: 'notice warn small', 'data-field': 'paused-reason' }, h('strong', null, 'Paused: '), f.paused_reason) : null), className: 'wrap' },
     { label: 'Trigger', render: (f) => h('span', { class: 'mono small' }, `${f.trigger_source === 'CUSTOM' ? 'custom · ' : ''}${f.trigger_event_type === '*' ? 'any event' : f.trigger_event_type}`), className: 'wrap' },
     { label: 'Actions', render: (f) => formatNumber((f.actions || []).length), className: 'num' },
     { label: 'Last run', render: (f) => (f.last_execution ? h('span', { 'data-field': 'last-run' }, statusBadge(f.last_execution.status), ' ', timeEl(f.last_execution.started_at, { relative: true })) : h('span', { class: 'muted', 'data-field': 'last-run' }, 'never')) },
