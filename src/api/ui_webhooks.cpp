@@ -132,6 +132,7 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     store::BootstrapState bootstrap;
     store::WebhookStats stats;
     std::vector<int64_t> by_hour;
+    std::vector<int64_t> executions_by_hour;
     std::vector<store::WebhookToken> tokens;
     std::vector<store::WebhookRegistration> registrations;
     std::vector<store::CustomSource> sources;
@@ -152,6 +153,9 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
     auto by_hour = ctx.store->CountWebhooksByHour(ws, hours_start, kActivityHours);
     if (!by_hour) return Fail(by_hour.error());
     d.by_hour = std::move(*by_hour);
+    auto executions_by_hour = ctx.store->CountExecutionsByHour(ws, hours_start, kActivityHours);
+    if (!executions_by_hour) return Fail(executions_by_hour.error());
+    d.executions_by_hour = std::move(*executions_by_hour);
     auto tokens = ctx.store->ListWebhookTokens(ws);
     if (!tokens) return Fail(tokens.error());
     d.tokens = std::move(*tokens);
@@ -199,6 +203,9 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
                                      {"counts", data->by_hour}};
   const auto& x = data->executions;
   body["executions_24h"] = {{"total", x.total}, {"by_status", Counts(x.by_status)}};
+  // The same buckets as the webhooks', so the chart draws both side by side.
+  body["executions_24h"]["by_hour"] = {{"start", FormatTimestamp(hours_start)},
+                                       {"counts", data->executions_by_hour}};
   int64_t execution_errors = 0;
   for (const auto& c : x.by_status) {
     if (c.key == "error" || c.key == "partial" || c.key == "unknown") execution_errors += c.count;

@@ -228,6 +228,10 @@ constexpr std::string_view kWebhookCountsSince =
 constexpr std::string_view kCountWebhooksBetween =
     "SELECT COUNT(*) FROM universal_webhook_log "
     "WHERE workspace_id = $1 AND received_at >= $2 AND received_at < $3";
+// The same per hour for flow runs, by start time (the (workspace_id, started_at, status) index).
+constexpr std::string_view kCountExecutionsBetween =
+    "SELECT COUNT(*) FROM universal_webhook_flow_execution "
+    "WHERE workspace_id = $1 AND started_at >= $2 AND started_at < $3";
 constexpr std::string_view kLastWebhookAt =
     "SELECT MAX(received_at) FROM universal_webhook_log WHERE workspace_id = $1";
 

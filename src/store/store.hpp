@@ -404,6 +404,11 @@ class Store {
                                                         TimePoint since) = 0;
   [[nodiscard]] virtual Result<ExecutionStats> GetExecutionStats(const std::string& workspace_id,
                                                                  TimePoint since) = 0;
+  // Flow runs started per hour, for the dashboard's activity chart: element i counts the runs
+  // (any trigger, any status) with start + i hours <= started_at < start + (i + 1) hours, i in
+  // [0, hours). kInvalidArgument unless 1 <= hours <= 168.
+  [[nodiscard]] virtual Result<std::vector<int64_t>> CountExecutionsByHour(
+      const std::string& workspace_id, TimePoint start, int hours) = 0;
   // Running executions whose lease expired before `now` (a replay or test whose process died),
   // at most `limit`, any workspace.
   [[nodiscard]] virtual Result<std::vector<FlowExecution>> ListAbandonedExecutions(

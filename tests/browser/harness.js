@@ -120,8 +120,8 @@ export class Stack {
       UNIVERSAL_WEBHOOK_OPENAPI_PATH: OPENAPI,
       UNIVERSAL_WEBHOOK_SIDEBAR_ACCESS: sidebarAccess,
       UNIVERSAL_WEBHOOK_LOG_LEVEL: 'info',
-      // The pages' bootstrap states are scripted by the stand-in (contract_stub.js); the real
-      // bootstrap is tested against the mock in tests/integration/test_bootstrap.py.
+      // The tests start the bootstrap from the dashboard, to watch its progress bar from the
+      // first state to the last.
       UNIVERSAL_WEBHOOK_BOOTSTRAP_RUN_ON_INSTALL: 'false',
     }), s.dir);
     return s;

@@ -26,24 +26,32 @@ after(async () => {
 });
 
 // The mock sends `event` about an entity not used before (the same entity twice would be a
-// byte-identical delivery, which the add-on stores once); resolves once the add-on has logged it.
+// byte-identical delivery, which the add-on stores once), or about `entityId`; resolves once the
+// add-on has logged it. Other webhooks may arrive meanwhile (a flow's own changes send some): the
+// one wanted is the new row of this event whose payload is that entity.
 const COLLECTION = { NEW_PROJECT: 'projects', NEW_TAG: 'tags', NEW_CLIENT: 'clients' };
-async function fire(event) {
-  const before = (await stack.ui('/ui/webhooks?limit=500', adminToken)).body.items.length;
+function unusedEntity(state, event) {
   const used = new Set(fired.map((f) => f.entityId));
-  const entity = (await stack.mockState())[COLLECTION[event]].find((e) => !used.has(e.id));
-  const sent = await stack.emit(event, entity.id);
+  return state[COLLECTION[event]].find((e) => !used.has(e.id));
+}
+async function fire(event, entityId = null) {
+  const seen = new Set((await stack.ui(`/ui/webhooks?event_type=${event}&limit=500`, adminToken)).body.items.map((w) => w.id));
+  const id = entityId || unusedEntity(await stack.mockState(), event).id;
+  const sent = await stack.emit(event, id);
   assert.equal(sent.deliveries, 1, `the mock should deliver ${event} once: ${JSON.stringify(sent)}`);
-  const row = await Stack.until(async () => {
-    const page = (await stack.ui('/ui/webhooks?limit=500', adminToken)).body.items;
-    return page.length > before ? page[0] : null;
+  const detail = await Stack.until(async () => {
+    const items = (await stack.ui(`/ui/webhooks?event_type=${event}&limit=500`, adminToken)).body.items;
+    for (const w of items.filter((w) => !seen.has(w.id))) {
+      const d = (await stack.ui(`/ui/webhooks/${w.id}`, adminToken)).body;
+      if (d.payload && d.payload.id === sent.entity_id) return d;
+    }
+    return null;
   }, `${event} to reach the log`).catch(async (err) => {
     const deliveries = await (await fetch(`${stack.mockUrl}/_mock/deliveries`)).json();
     throw new Error(`${err.message}; the mock's deliveries: ${JSON.stringify(deliveries)}`);
   });
-  assert.equal(row.event_type, event);
-  const detail = (await stack.ui(`/ui/webhooks/${row.id}`, adminToken)).body;
-  fired.push({ event, id: row.id, entityId: sent.entity_id, payload: detail.payload });
+  assert.equal(detail.event_type, event);
+  fired.push({ event, id: detail.id, entityId: sent.entity_id, payload: detail.payload });
   return fired[fired.length - 1];
 }
 
@@ -113,6 +121,11 @@ test('dashboard: installation, counts of what was sent, the hourly chart and eve
   assert.equal(titles.length, 24);
   const sum = titles.reduce((s, t) => s + Number(/: (\d+) webhooks/.exec(t)[1]), 0);
   assert.equal(sum, fired.length);
+  // Beside them, the flow runs per hour: none yet (no flow exists).
+  const runs = await page.locator('.chart rect.bar-executions title').allTextContents();
+  assert.equal(runs.length, 24);
+  assert.ok(runs.every((t) => /: 0 flow runs$/.test(t)), runs.join());
+  assert.equal((await page.textContent('[data-stat="stat-flows"] .value')).trim(), '0 / 0');
   // Coverage: exactly the event types the mock delivers to the add-on reach it.
   assert.ok(delivered.size > 0);
   const summary = await page.textContent('[data-field="coverage-summary"]');
@@ -287,11 +300,70 @@ test('webhook log pages through a source’s webhooks, newest first, and back', 
   assert.equal((await stack.ui('/ui/custom-sources/pager', adminToken, { method: 'DELETE' })).status, 204);
 });
 
-test('flow builder: live JSONPath preview on a past webhook, actions with generated forms, save', async () => {
+test('bootstrap: the progress bar follows the run live, then the counts show what it cached', async () => {
+  const state = await stack.mockState();
+  const page = await open('#/dashboard');
+  assert.match(await page.textContent('[data-field="bootstrap-label"]'), /^Not run yet · 0%$/);
+  // Every label the card shows, in order, however fast the run is.
+  await page.evaluate(() => {
+    window.bootstrapLabels = [];
+    const card = document.getElementById('bootstrap-card');
+    const note = () => {
+      const t = card.querySelector('[data-field="bootstrap-label"]')?.textContent;
+      if (t && window.bootstrapLabels.at(-1) !== t) window.bootstrapLabels.push(t);
+    };
+    new MutationObserver(note).observe(card, { childList: true, subtree: true, characterData: true });
+  });
+  await page.click('button:has-text("Run bootstrap")');
+  await page.waitForFunction(() => /^Completed · 100%$/.test(document.querySelector('[data-field="bootstrap-label"]')?.textContent),
+    null, { timeout: 120000 });
+  const labels = await page.evaluate(() => window.bootstrapLabels);
+  assert.match(labels[0], /^Running · \d+%$/, `the run shows as running first: ${labels}`);
+  assert.equal(labels.at(-1), 'Completed · 100%');
+  assert.equal(await page.getAttribute('#bootstrap-card progress', 'value'), '100');
+  // Once it has finished the dashboard is read again: the cache holds every project and tag of
+  // the simulated workspace.
+  const count = (type) => page.evaluate((t) => [...document.querySelectorAll('[aria-labelledby="dash-entities"] li')]
+    .find((li) => li.querySelector('.name').textContent === t)?.querySelector('.num').textContent, type);
+  await page.waitForFunction(() => document.querySelectorAll('[aria-labelledby="dash-entities"] li').length > 0);
+  assert.equal(await count('project'), String(state.projects.length));
+  assert.equal(await count('tag'), String(state.tags.length));
+  await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+  await page.screenshot({ path: screenshotPath('dashboard-after-bootstrap-1280-light'), fullPage: true });
+  noProblems(page);
+  await page.context().close();
+});
+
+test('explorer: id parameters offer the entities the bootstrap cached', async () => {
+  const state = await stack.mockState();
+  const project = state.projects[0];
+  const page = await open('#/explorer/getProject');
+  await page.waitForSelector('#op-detail input[name="projectId"]');
+  const list = await page.getAttribute('#op-detail input[name="projectId"]', 'list');
+  await page.waitForFunction((id) => document.getElementById(id).options.length > 0, list);
+  const options = await page.$$eval(`#${list} option`, (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(options.map(([v]) => v).sort(), state.projects.map((p) => p.id).sort());
+  assert.ok(options.some(([v, t]) => v === project.id && t === project.name));
+  await page.fill('#op-detail input[name="projectId"]', project.id);
+  await page.click('#op-detail button[type="submit"]');
+  await page.waitForSelector('#op-result .response');
+  assert.equal(JSON.parse(await page.textContent('#op-result pre.json')).name, project.name);
+  noProblems(page);
+  await page.context().close();
+});
+
+let flow;        // the flow built in the builder: {id, sample, next}
+test('flow builder: live JSONPath preview on a past webhook, an action from the catalog, save, dry run', async () => {
   const sample = fired.filter((f) => f.event === 'NEW_PROJECT').at(-1);
+  const other = fired.find((f) => f.event === 'NEW_PROJECT');
+  assert.notEqual(other.id, sample.id);
+  const state = await stack.mockState();
+  // The project whose NEW_PROJECT the next test sends: the flow is built to match it.
+  const next = unusedEntity(state, 'NEW_PROJECT');
   const page = await open('#/flows/new');
   assert.equal(await page.textContent('main h1'), 'New flow');
   await page.fill('input[name="name"]', 'Archive browser projects');
+  await page.fill('input[name="description"]', 'built in the browser test');
   await page.selectOption('#flow-event', 'NEW_PROJECT');
   await page.waitForFunction((id) => document.querySelector('#flow-sample').value === String(id), sample.id);
 
@@ -300,53 +372,166 @@ test('flow builder: live JSONPath preview on a past webhook, actions with genera
   await rule.locator('input[aria-label="JSONPath"]').fill('$.name');
   await rule.locator('input[aria-label="Value"]').fill(JSON.stringify(sample.payload.name));
   await rule.locator('.preview [data-passed]').waitFor();
-  assert.match(await rule.locator('.preview').textContent(), new RegExp(`Selects 1 value: ${JSON.stringify(sample.payload.name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-  assert.equal(await rule.locator('.preview [data-passed]').getAttribute('data-passed'), 'true');
+  assert.equal(await rule.locator('.preview').textContent(), `Selects 1 value: ${JSON.stringify(sample.payload.name)} · passes on the sample`);
   await rule.locator('input[aria-label="Value"]').fill('"no such project"');
   await page.waitForFunction(() => document.querySelector('#flow-rules .preview [data-passed]')?.dataset.passed === 'false');
   await rule.locator('input[aria-label="JSONPath"]').fill('$[');
   await page.waitForFunction(() => /invalid JSONPath/i.test(document.querySelector('#flow-rules .preview').textContent));
   await rule.locator('input[aria-label="JSONPath"]').fill('$.name');
-  await rule.locator('input[aria-label="Value"]').fill(JSON.stringify(sample.payload.name));
+  // "is one of": the sample's project and the one the next test sends.
+  await rule.locator('select[aria-label="Operator"]').selectOption('in');
+  await rule.locator('input[aria-label="Value"]').fill(JSON.stringify([sample.payload.name, next.name]));
   await page.waitForFunction(() => document.querySelector('#flow-rules .preview [data-passed]')?.dataset.passed === 'true');
+  await page.click('button:has-text("+ Add condition")');
+  const second = page.locator('#flow-rules .rule').nth(1);
+  await second.locator('input[aria-label="JSONPath"]').fill('$.archived');
+  await second.locator('select[aria-label="Operator"]').selectOption('exists');
+  await second.locator('.preview [data-passed="true"]').waitFor();
 
   await page.fill('#action-search', 'update project');
   await page.click('#action-results button[data-operation="updateProject"]');
   const action = page.locator('#flow-actions .action-card[data-operation="updateProject"]');
   await action.locator('input[name="projectId"]').waitFor();
-  // Template hints come from the sample's payload.
-  const hints = await page.$$eval('datalist option', (os) => os.map((o) => o.value));
-  assert.ok(hints.includes('{{webhook.id}}'), 'template hint {{webhook.id}} from the sample');
+  // Template hints from the sample's payload, and the projects the bootstrap cached.
+  const list = await action.locator('input[name="projectId"]').getAttribute('list');
+  await page.waitForFunction((id) => [...document.getElementById(id).options].some((o) => !o.value.startsWith('{{')), list);
+  const options = await page.$$eval(`#${list} option`, (os) => os.map((o) => o.value));
+  assert.ok(options.includes('{{webhook.id}}'), 'template hint {{webhook.id}} from the sample');
+  assert.deepEqual(options.filter((v) => !v.startsWith('{{')).sort(), state.projects.map((p) => p.id).sort());
   await action.locator('input[name="projectId"]').fill('{{webhook.id}}');
   await action.locator('input[name="body.archived"]').fill('true');
   await action.locator('input[name="body.name"]').fill('{{webhook.name}}');
 
   await page.click('button:has-text("Save flow")');
-  // Either this server has no flows (the builder says so) or the saved flow's page opens (its
-  // "Saved." notice may be gone by then: the page is rendered anew for the flow's id).
-  await page.waitForFunction(() => document.querySelector('[data-state="not-available"]')
-    || /^#\/flows\/\d+$/.test(location.hash));
-  const saved = await page.locator('[data-state="not-available"]').count();
-  if (saved) {
-    // This server has no flows yet: the builder says so instead of breaking, and so does the list.
-    assert.match(await page.textContent('[data-state="not-available"]'), /Not available on this server/);
-    await page.goto(stack.uiUrl(adminToken, '#/flows'));
-    await settled(page);
-    assert.match(await page.textContent('main'), /Not available on this server/);
-    noProblems(page);
-    await page.context().close();
-    return;
-  }
-  // With flows on the server: the saved flow runs for a matching webhook and shows its run.
   await page.waitForFunction(() => /^#\/flows\/\d+$/.test(location.hash));
-  const flowId = /#\/flows\/(\d+)/.exec(page.url())[1];
-  const flow = (await stack.ui(`/ui/flows/${flowId}`, adminToken)).body;
-  assert.equal(flow.trigger_event_type, 'NEW_PROJECT');
-  assert.deepEqual(flow.conditions.rules[0], { path: '$.name', operator: '==', value: sample.payload.name });
-  assert.deepEqual(flow.actions[0].parameters, { projectId: '{{webhook.id}}', body: { archived: true, name: '{{webhook.name}}' } });
+  const flowId = Number(/#\/flows\/(\d+)/.exec(page.url())[1]);
+  const saved = (await stack.ui(`/ui/flows/${flowId}`, adminToken)).body;
+  const { id, workspace_id: ws, created_at: c, updated_at: u, last_execution: last, paused_reason: paused, ...definition } = saved;
+  assert.equal(ws, stack.workspace);
+  assert.equal(last, null);
+  assert.equal(paused, null);
+  assert.deepEqual(definition, {
+    name: 'Archive browser projects', description: 'built in the browser test', enabled: true,
+    trigger_source: 'CLOCKIFY', trigger_event_type: 'NEW_PROJECT',
+    conditions: { mode: 'ALL', rules: [{ path: '$.name', operator: 'in', value: [sample.payload.name, next.name] }, { path: '$.archived', operator: 'exists' }] },
+    actions: [{ type: 'clockify_api', operation_id: 'updateProject', parameters: { projectId: '{{webhook.id}}', body: { archived: true, name: '{{webhook.name}}' } } }],
+  });
+
+  // The saved flow's page has everything in place.
+  await page.waitForSelector('#flow-actions input[name="projectId"]');
+  assert.equal(await page.textContent('main h1'), 'Edit flow');
+  assert.equal(await page.inputValue('input[name="name"]'), 'Archive browser projects');
+  assert.equal(await page.inputValue('#flow-actions input[name="projectId"]'), '{{webhook.id}}');
+  assert.equal(await page.inputValue('#flow-rules .rule >> nth=0 >> select[aria-label="Operator"]'), 'in');
+
+  // Dry run on the sample: the conditions pass and the request is rendered from its payload.
+  await page.waitForFunction((id) => document.querySelector('#flow-sample').value === String(id), sample.id);
   await page.click('#flow-test-button');
-  await page.waitForSelector('#flow-test section');
+  await page.waitForSelector('#flow-test section[data-passed]');
   assert.equal(await page.getAttribute('#flow-test section', 'data-passed'), 'true');
+  assert.equal(await page.textContent('#flow-test .action-card .request-line'),
+    `PUT ${stack.mockUrl}/api/v1/workspaces/${stack.workspace}/projects/${sample.payload.id}`);
+  assert.deepEqual(JSON.parse(await page.textContent('#flow-test .action-card pre.json')), { archived: true, name: sample.payload.name });
+  await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+  await page.screenshot({ path: screenshotPath('flow-saved-and-tested-1280-light'), fullPage: true });
+  // On another past webhook the name is not one of the list: the flow would not run.
+  await page.selectOption('#flow-sample', String(other.id));
+  await page.waitForFunction(() => !document.querySelector('#flow-sample').disabled && document.querySelector('#flow-rules .preview [data-passed]')?.dataset.passed === 'false');
+  await page.click('#flow-test-button');
+  await page.waitForSelector('#flow-test section[data-passed="false"]');
+  assert.match(await page.textContent('#flow-test'), /would not run/);
+  // A dry run calls nothing and records nothing.
+  const project = (await stack.mockState()).projects.find((p) => p.id === sample.payload.id);
+  assert.equal(project.archived, false);
+  assert.deepEqual((await stack.ui(`/ui/flows/${flowId}/executions`, adminToken)).body.items, []);
+  noProblems(page);
+  await page.context().close();
+  flow = { id: flowId, name: 'Archive browser projects', next };
+});
+
+test('a webhook from the mock runs the flow; the webhook, the flow and the dashboard show the run', async () => {
+  const hit = await fire('NEW_PROJECT', flow.next.id);
+  // The simulated Clockify received the flow's call.
+  await Stack.until(async () => (await stack.mockState()).projects.find((p) => p.id === flow.next.id).archived === true,
+    'the flow to archive the project in the mock');
+  await Stack.until(async () => (await stack.ui(`/ui/webhooks/${hit.id}`, adminToken)).body.executions[0]?.completed_at,
+    'the run to be recorded');
+  const page = await open(`#/webhooks/${hit.id}`);
+  const run = page.locator('[aria-labelledby="wh-executions"] article.execution');
+  assert.equal(await run.count(), 1);
+  assert.equal(await run.getAttribute('data-status'), 'success');
+  assert.equal(await run.getAttribute('data-trigger'), 'automatic');
+  assert.match(await run.textContent(), new RegExp(flow.name));
+  const step = run.locator('.action-card');
+  assert.equal(await step.getAttribute('data-status'), 'success');
+  assert.match(await step.textContent(), /updateProject/);
+  assert.match(await step.textContent(), /200/);
+  assert.match(await step.locator('[data-field="latency"]').textContent(), /^\d[\d,]* ms$/);
+  assert.equal(await step.locator('.request-line').textContent(),
+    `PUT ${stack.mockUrl}/api/v1/workspaces/${stack.workspace}/projects/${flow.next.id}`);
+  await step.locator('summary:has-text("Request")').click();
+  const request = JSON.parse(await step.locator('details.action-request pre').textContent());
+  assert.equal(request.method, 'PUT');
+  assert.deepEqual(request.body, { archived: true, name: flow.next.name });
+  await step.locator('summary:has-text("Response")').click();
+  const response = JSON.parse(await step.locator('details.action-response pre').textContent());
+  assert.equal(response.id, flow.next.id);
+  assert.equal(response.name, flow.next.name);
+  assert.equal(response.archived, true);
+  assert.equal((await page.content()).includes(adminToken), false);
+  await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+  await page.screenshot({ path: screenshotPath('webhook-with-run-1280-light'), fullPage: true });
+
+  // Replay: a second run, marked as such, repeating the first.
+  await page.click('button:has-text("Replay")');
+  await page.waitForSelector('.notice.ok');
+  assert.match(await page.textContent('.notice.ok'), /Replay started 1 flow run\./);
+  await page.waitForFunction(() => document.querySelectorAll('[aria-labelledby="wh-executions"] article.execution').length === 2);
+  const replay = run.nth(1);
+  assert.equal(await replay.getAttribute('data-trigger'), 'replay');
+  assert.equal(await replay.getAttribute('data-status'), 'success');
+  assert.match(await replay.textContent(), new RegExp(`Repeats run #${await run.nth(0).getAttribute('data-execution')}`));
+  noProblems(page);
+
+  // The flows list: switched on, last run successful; its history lists both runs, newest first.
+  await page.goto(stack.uiUrl(adminToken, '#/flows'));
+  await settled(page);
+  const row = page.locator('table tbody tr', { hasText: flow.name });
+  assert.equal(await row.locator('input.switch').isChecked(), true);
+  assert.equal(await row.locator('[data-field="last-run"] .badge').textContent(), 'success');
+  await row.locator('a:has-text("History")').click();
+  await settled(page);
+  await page.waitForFunction((n) => document.querySelector('main h1').textContent === `Runs of “${n}”`, flow.name);
+  const runs = page.locator('article.execution');
+  assert.equal(await runs.count(), 2);
+  assert.deepEqual([await runs.nth(0).getAttribute('data-trigger'), await runs.nth(1).getAttribute('data-trigger')], ['replay', 'automatic']);
+  assert.match(await runs.nth(1).textContent(), new RegExp(`webhook #${hit.id}`));
+  noProblems(page);
+
+  // The switch turns the flow off and on again through the API.
+  await page.goto(stack.uiUrl(adminToken, '#/flows'));
+  await settled(page);
+  const box = page.locator('table tbody tr', { hasText: flow.name }).locator('input.switch');
+  await box.click();
+  await page.waitForFunction(() => !document.querySelector('table input.switch').disabled);
+  assert.equal((await stack.ui(`/ui/flows/${flow.id}`, adminToken)).body.enabled, false);
+  await box.click();
+  await page.waitForFunction(() => !document.querySelector('table input.switch').disabled);
+  const after = (await stack.ui(`/ui/flows/${flow.id}`, adminToken)).body;
+  assert.equal(after.enabled, true);
+  assert.equal(after.actions[0].operation_id, 'updateProject');
+  noProblems(page);
+
+  // The dashboard counts the two runs, in its figures and in the chart's hourly bars.
+  await page.goto(stack.uiUrl(adminToken, '#/dashboard'));
+  await settled(page);
+  assert.equal((await page.textContent('[data-stat="stat-executions"] .value')).trim(), '2');
+  assert.equal((await page.textContent('[data-stat="stat-flows"] .value')).trim(), '1 / 1');
+  const runTitles = await page.locator('.chart rect.bar-executions title').allTextContents();
+  assert.equal(runTitles.length, 24);
+  assert.equal(runTitles.reduce((s, t) => s + Number(/: (\d+) flow runs/.exec(t)[1]), 0), 2);
+  await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+  await page.screenshot({ path: screenshotPath('dashboard-with-runs-1280-light'), fullPage: true });
   noProblems(page);
   await page.context().close();
 });
@@ -413,8 +598,40 @@ test('sidebar open to everyone: a non-admin sees the pages read-only and the API
   assert.equal(await page.locator('#op-detail button[type="submit"]').isDisabled(), true);
   assert.match(await page.textContent('#op-detail'), /Only workspace owners and admins can run operations that change data/);
 
+  // Flows: listed with their state, but no new flow, no switch, no save or delete; the dry run
+  // (which changes nothing) is open to everyone.
+  const before = (await stack.ui(`/ui/flows/${flow.id}`, adminToken)).body;
+  await page.goto(stack.uiUrl(viewerToken, '#/flows'));
+  await settled(page);
+  assert.match(await page.textContent('[data-state="read-only"]'), /can look but not create, change or switch flows/);
+  assert.equal(await page.locator('a:has-text("New flow")').count(), 0);
+  const row = page.locator('table tbody tr', { hasText: flow.name });
+  assert.equal(await row.locator('input.switch').isChecked(), true);
+  assert.equal(await row.locator('input.switch').isDisabled(), true);
+  assert.equal(await row.locator('[data-field="last-run"] .badge').textContent(), 'success');
+  await page.goto(stack.uiUrl(viewerToken, `#/flows/${flow.id}`));
+  await settled(page);
+  await page.waitForSelector('#flow-actions input[name="projectId"]');
+  assert.match(await page.textContent('[data-state="read-only"]'), /can look but not change flows/);
+  assert.equal(await page.isDisabled('button:has-text("Save flow")'), true);
+  assert.equal(await page.locator('button:has-text("Delete")').count(), 0);
+  assert.equal(await page.isDisabled('input[name="name"]'), true);
+  assert.equal(await page.isDisabled('#flow-actions input[name="projectId"]'), true);
+  assert.equal(await page.isDisabled('#flow-rules input[aria-label="JSONPath"] >> nth=0'), true);
+  assert.equal(await page.isDisabled('#action-search'), true);
+  assert.equal(await page.inputValue('input[name="name"]'), flow.name);
+  await page.waitForFunction(() => document.querySelector('#flow-sample').value !== '');
+  await page.click('#flow-test-button');
+  await page.waitForSelector('#flow-test section[data-passed]');
+  await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+  await page.screenshot({ path: screenshotPath('flow-read-only-1280-light'), fullPage: true });
+  await page.goto(stack.uiUrl(viewerToken, `#/webhooks/${fired.at(-1).id}`));
+  await settled(page);
+  assert.equal(await page.isDisabled('button:has-text("Replay")'), true);
+
   // The API refuses what the page does not offer, whatever the client sends.
-  const refused = await page.evaluate(async (token) => {
+  const definition = { name: 'sneaky', trigger_source: 'CLOCKIFY', trigger_event_type: 'NEW_PROJECT', conditions: { mode: 'ALL', rules: [] }, actions: [] };
+  const refused = await page.evaluate(async ({ token, flowId, webhookId, definition }) => {
     const call = async (method, path, body) => {
       const r = await fetch(path, { method, headers: { 'X-Addon-Token': token, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
       return [r.status, (await r.json()).error.code];
@@ -423,10 +640,20 @@ test('sidebar open to everyone: a non-admin sees the pages read-only and the API
       await call('POST', '/ui/custom-sources', { source: 'sneaky' }),
       await call('DELETE', '/ui/custom-sources/github'),
       await call('POST', '/ui/api-explorer/execute', { operation_id: 'createNewProject', parameters: { body: { name: 'x' } } }),
+      await call('POST', '/ui/flows', definition),
+      await call('PUT', `/ui/flows/${flowId}`, { ...definition, enabled: false }),
+      await call('DELETE', `/ui/flows/${flowId}`),
+      await call('POST', `/ui/flows/${flowId}/test`, { webhook_id: webhookId, dry_run: false }),
+      await call('POST', `/ui/webhooks/${webhookId}/replay`, {}),
+      await call('POST', '/ui/bootstrap/trigger', {}),
     ];
-  }, viewerToken);
-  assert.deepEqual(refused, [[403, 'forbidden'], [403, 'forbidden'], [403, 'forbidden']]);
+  }, { token: viewerToken, flowId: flow.id, webhookId: fired.at(-1).id, definition });
+  assert.deepEqual(refused, Array(9).fill([403, 'forbidden']));
   assert.equal((await stack.ui('/ui/custom-sources', adminToken)).body.items.length, 1);
+  // Nothing changed: the same one flow, with the same definition and runs.
+  const flows = (await stack.ui('/ui/flows', adminToken)).body.items;
+  assert.deepEqual(flows.map((f) => f.id), [flow.id]);
+  assert.deepEqual(flows[0], before);
 
   // Reading is allowed: a GET operation runs.
   await page.goto(stack.uiUrl(viewerToken, '#/explorer/getTags'));
@@ -472,6 +699,8 @@ const PAGES = [
   ['webhook-detail', () => `#/webhooks/${fired.find((f) => f.event === 'NEW_TAG').id}`],
   ['flows', '#/flows'],
   ['flow-builder', '#/flows/new'],
+  ['flow-edit', () => `#/flows/${flow.id}`],
+  ['flow-runs', () => `#/flows/${flow.id}/executions`],
   ['explorer', '#/explorer/getProjects'],
   ['sources', '#/sources'],
 ];

@@ -253,6 +253,16 @@ def test_seed_example_archives_the_project_for_two_hours_and_not_for_half_an_hou
     dashboard = ui.ok("GET", "/ui/dashboard")
     assert dashboard["flows"]["total"] >= 1 and dashboard["flows"]["enabled"] >= 1
     assert dashboard["executions_24h"]["by_status"].get("success", 0) >= 2
+    # The chart's runs per hour: the webhooks' 24 clock hours, adding up to every run of the
+    # workspace's flows, as their own lists count them (the two of this flow in the last bucket,
+    # or the one before it when the hour turned meanwhile).
+    by_hour = dashboard["executions_24h"]["by_hour"]
+    assert by_hour["start"] == dashboard["webhooks_24h"]["by_hour"]["start"]
+    counts = by_hour["counts"]
+    listed = sum(len(ui.ok("GET", f"/ui/flows/{f['id']}/executions?limit=500")["items"])
+                 for f in ui.ok("GET", "/ui/flows?limit=500")["items"])
+    assert len(counts) == 24 and sum(counts) == listed == dashboard["executions_24h"]["total"]
+    assert counts[-1] + counts[-2] >= 2
     ui.ok("PUT", f"/ui/flows/{flow['id']}", {"enabled": False})
 
 

@@ -1,10 +1,6 @@
 // Every call the UI makes to the server, in one place (SPEC §4.4). Pages never call fetch
-// themselves: they call these functions, which send the user's token as X-Addon-Token, turn error
-// bodies ({"error":{"code","message","field","request_id"}}) into ApiError, and tell apart an
-// endpoint this server does not have yet (NotAvailableError) from a missing record.
-//
-// Where SPEC fixes a contract that this server may not implement yet (flows, bootstrap, entities,
-// replay), the shapes are normalised here, so a page reads one shape whatever the server sends.
+// themselves: they call these functions, which send the user's token as X-Addon-Token and turn
+// error bodies ({"error":{"code","message","field","request_id"}}) into ApiError.
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -16,17 +12,6 @@ export class ApiError extends Error {
     this.requestId = err.request_id || null;
     this.suggestions = err.suggestions || null;
   }
-}
-
-// The server has no such endpoint (404 from its router, or 405 for a method it does not take).
-export class NotAvailableError extends ApiError {}
-
-// The router's own 404 says "no such endpoint: <path>"; a record's 404 names the record.
-function isMissingEndpoint(status, body) {
-  const err = (body && body.error) || {};
-  if (status === 405 && err.code === 'method_not_allowed') return true;
-  return status === 404 && err.code === 'not_found' &&
-    typeof err.message === 'string' && err.message.startsWith('no such endpoint');
 }
 
 function query(params) {
@@ -68,7 +53,6 @@ export class Api {
       try { data = JSON.parse(text); } catch { data = null; }
     }
     if (res.ok) return data;
-    if (isMissingEndpoint(res.status, data)) throw new NotAvailableError(res.status, data);
     const error = new ApiError(res.status, data);
     if (res.status === 401) this.onUnauthenticated(error);
     throw error;
@@ -79,19 +63,17 @@ export class Api {
 
   // ---- Dashboard and bootstrap ----
   dashboard(signal) { return this.get('/dashboard', null, signal); }
-  async bootstrap(signal) { return normalizeBootstrap(await this.get('/bootstrap', null, signal)); }
+  bootstrap(signal) { return this.get('/bootstrap', null, signal); }
   triggerBootstrap() { return this.post('/bootstrap/trigger', {}); }
 
   // ---- Webhook log ----
   webhooks(filters, signal) { return this.get('/webhooks', filters, signal); }
   webhook(id, signal) { return this.get(`/webhooks/${encodeURIComponent(id)}`, null, signal); }
-  async replay(id) {
-    const out = await this.post(`/webhooks/${encodeURIComponent(id)}/replay`, {});
-    return { executions: listOf(out, 'executions').map(normalizeExecution) };
-  }
+  // {"webhook_id", "executions":[…]}: the runs the replay started.
+  replay(id) { return this.post(`/webhooks/${encodeURIComponent(id)}/replay`, {}); }
 
   // ---- Custom sources ----
-  async customSources() { return listOf(await this.get('/custom-sources'), 'items'); }
+  async customSources() { return (await this.get('/custom-sources')).items; }
   createCustomSource(source, open) { return this.post('/custom-sources', { source, open }); }
   deleteCustomSource(source) { return this.request('DELETE', `/custom-sources/${encodeURIComponent(source)}`); }
 
@@ -103,33 +85,25 @@ export class Api {
   }
 
   // ---- Flows ----
-  async flows() { return listOf(await this.get('/flows', { limit: 500 }), 'items').map(normalizeFlow); }
-  async flow(id) { return normalizeFlow(await this.get(`/flows/${encodeURIComponent(id)}`)); }
-  async createFlow(def) { return normalizeFlow(await this.post('/flows', def)); }
-  async updateFlow(id, def) {
-    return normalizeFlow(await this.request('PUT', `/flows/${encodeURIComponent(id)}`, { body: def }));
-  }
+  // A flow: its definition (SPEC §6.1), id, paused_reason and last_execution {id,status,started_at}.
+  async flows() { return (await this.get('/flows', { limit: 500 })).items; }
+  flow(id) { return this.get(`/flows/${encodeURIComponent(id)}`); }
+  createFlow(def) { return this.post('/flows', def); }
+  updateFlow(id, def) { return this.request('PUT', `/flows/${encodeURIComponent(id)}`, { body: def }); }
   deleteFlow(id) { return this.request('DELETE', `/flows/${encodeURIComponent(id)}`); }
-  async setFlowEnabled(flow, enabled) {
-    return this.updateFlow(flow.id, { ...flowDefinition(flow), enabled });
-  }
-  async executions(flowId, params) {
-    const page = await this.get(`/flows/${encodeURIComponent(flowId)}/executions`, params);
-    return { items: listOf(page, 'items').map(normalizeExecution), next_cursor: page?.next_cursor ?? null };
-  }
+  setFlowEnabled(flow, enabled) { return this.updateFlow(flow.id, { ...flowDefinition(flow), enabled }); }
+  // {"items":[run…],"next_cursor"}; a run lists its actions, each with request, status_code,
+  // latency_ms and result.
+  executions(flowId, params) { return this.get(`/flows/${encodeURIComponent(flowId)}/executions`, params); }
   testFlow(flowId, body) { return this.post(`/flows/${encodeURIComponent(flowId)}/test`, { dry_run: true, ...body }); }
 
   // ---- Flow builder helpers ----
   jsonPathPreview(body) { return this.post('/jsonpath/preview', body); }
+  // The cached entities of one type as picker options: {id, name, data}.
   async entities(type) {
-    return listOf(await this.get('/entities', { type, limit: 500 }), 'items').map(normalizeEntity);
+    const page = await this.get('/entities', { type, limit: 500 });
+    return page.items.map((e) => ({ id: e.entity_id, name: e.name || (e.data && e.data.email) || e.entity_id, data: e.data }));
   }
-}
-
-function listOf(page, key) {
-  if (Array.isArray(page)) return page;
-  if (page && Array.isArray(page[key])) return page[key];
-  return [];
 }
 
 // A flow as the builder edits it (SPEC §6.1).
@@ -143,38 +117,4 @@ export function flowDefinition(f) {
     conditions: f.conditions || { mode: 'ALL', rules: [] },
     actions: f.actions || [],
   };
-}
-
-function parseMaybe(v, fallback) {
-  if (typeof v !== 'string') return v ?? fallback;
-  try { return JSON.parse(v); } catch { return fallback; }
-}
-
-function normalizeFlow(f) {
-  if (!f) return f;
-  const last = f.last_execution || f.last_run || null;
-  return {
-    ...f,
-    conditions: parseMaybe(f.conditions ?? f.conditions_json, { mode: 'ALL', rules: [] }),
-    actions: parseMaybe(f.actions ?? f.actions_json, []),
-    last_run: last ? { status: last.status, at: last.started_at || last.completed_at || last.at } :
-      (f.last_run_status ? { status: f.last_run_status, at: f.last_run_at } : null),
-  };
-}
-
-function normalizeExecution(e) {
-  const result = parseMaybe(e.result_json, null);
-  const actions = e.actions || e.action_results || e.results || (result && result.actions) || [];
-  return { ...e, webhook_id: e.webhook_id ?? e.webhook_log_id, actions: Array.isArray(actions) ? actions : [] };
-}
-
-function normalizeBootstrap(b) {
-  const s = b && (b.bootstrap || b.state || b);
-  return s || {};
-}
-
-function normalizeEntity(e) {
-  const data = parseMaybe(e.data ?? e.data_json, null) || e;
-  const id = e.entity_id ?? data.id ?? e.id;
-  return { id, name: data.name || data.email || data.label || id, data };
 }

@@ -1,7 +1,6 @@
-// Shared pieces of the pages: states (loading, empty, error, not available), badges, JSON view,
+// Shared pieces of the pages: states (loading, empty, error), badges, JSON view,
 // tables that collapse into labelled rows on narrow screens, toasts and a confirmation dialog.
 import { h, fill, copyText, uid } from './dom.js';
-import { NotAvailableError } from './api.js';
 
 export function loading(text = 'Loading…') {
   return h('p', { class: 'loading', role: 'status' }, text);
@@ -11,9 +10,8 @@ export function empty(title, text) {
   return h('div', { class: 'empty' }, h('strong', null, title), text ? h('span', null, text) : null);
 }
 
-// The API's message, its code and request id (for support), or the "not on this server" note.
+// The API's message, its code and request id (for support).
 export function errorBox(err, what = '') {
-  if (err instanceof NotAvailableError) return notAvailable(what);
   const message = (err && err.message) || String(err);
   return h('div', { class: 'notice error', role: 'alert' },
     h('strong', null, what ? `Could not ${what}. ` : 'Something went wrong. '),
@@ -22,14 +20,6 @@ export function errorBox(err, what = '') {
       ? h('div', { class: 'small muted' }, [err.code, err.field ? `field ${err.field}` : null,
         err.requestId ? `request ${err.requestId}` : null].filter(Boolean).join(' · '))
       : null);
-}
-
-export function notAvailable(what) {
-  return h('div', { class: 'notice info', role: 'status', 'data-state': 'not-available' },
-    h('strong', null, 'Not available on this server. '),
-    h('span', null, what
-      ? `This server does not offer ${what} yet; it will appear here once the server is updated.`
-      : 'This part is not offered by this server yet.'));
 }
 
 const STATUS_KIND = {

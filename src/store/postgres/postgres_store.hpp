@@ -72,6 +72,8 @@ class PostgresStore final : public Store, public SharedPace {
                                                      TimePoint since) override;
   [[nodiscard]] Result<std::vector<int64_t>> CountWebhooksByHour(
       const std::string& workspace_id, TimePoint start, int hours) override;  // _activity.cpp
+  [[nodiscard]] Result<std::vector<int64_t>> CountExecutionsByHour(
+      const std::string& workspace_id, TimePoint start, int hours) override;  // _activity.cpp
 
   [[nodiscard]] Result<CustomSource> CreateCustomSource(const CustomSource& source) override;
   [[nodiscard]] Result<CustomSource> GetCustomSource(const std::string& workspace_id,

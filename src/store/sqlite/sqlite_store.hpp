@@ -67,6 +67,8 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::vector<int64_t>> CountWebhooksByHour(const std::string& workspace_id,
                                                                  TimePoint start,
                                                                  int hours) override;  // sqlite_activity.cpp
+  [[nodiscard]] Result<std::vector<int64_t>> CountExecutionsByHour(
+      const std::string& workspace_id, TimePoint start, int hours) override;  // sqlite_activity.cpp
 
   [[nodiscard]] Result<CustomSource> CreateCustomSource(const CustomSource& source) override;
   [[nodiscard]] Result<CustomSource> GetCustomSource(const std::string& workspace_id,

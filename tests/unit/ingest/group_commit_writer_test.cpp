@@ -160,6 +160,8 @@ class MockStore : public Store {
               (const std::string&, int64_t, const std::string&, store::TimePoint), (override));
   MOCK_METHOD(Result<store::ExecutionStats>, GetExecutionStats,
               (const std::string&, store::TimePoint), (override));
+  MOCK_METHOD(Result<std::vector<int64_t>>, CountExecutionsByHour,
+              (const std::string&, store::TimePoint, int), (override));
   MOCK_METHOD(Result<std::vector<store::FlowExecution>>, ListAbandonedExecutions,
               (store::TimePoint, int), (override));
   MOCK_METHOD(Result<std::optional<std::string>>, FindCachedEntity,

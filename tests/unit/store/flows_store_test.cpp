@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
 
@@ -313,6 +314,56 @@ TEST_P(FlowsStoreTest, ExecutionStatsCountTheWindowByStatus) {
   EXPECT_EQ(stats->by_status[2].key, "success");
   EXPECT_EQ(stats->by_status[2].count, 2);
   EXPECT_EQ(store_->GetExecutionStats("ws-2", kT0)->total, 0);
+}
+
+TEST_P(FlowsStoreTest, HourlyRunCountsMatchAnIndependentCountPerHour) {
+  const int64_t flow = Create(MakeFlow("ws-1", "f")).id;
+  const int64_t other = Create(MakeFlow("ws-2", "g")).id;
+  // Runs of every trigger and status, spread over three hours, some on the hour's edges, and
+  // another workspace's runs in between.
+  struct Run {
+    std::string ws;
+    int64_t flow;
+    int offset_s;
+    std::string trigger;
+    std::string status;
+  };
+  const std::vector<Run> runs = {
+      {"ws-1", flow, 0, "automatic", "success"},    {"ws-1", flow, 1, "automatic", "error"},
+      {"ws-1", flow, 3599, "replay", "success"},    {"ws-1", flow, 3600, "test", "partial"},
+      {"ws-1", flow, 5000, "automatic", "skipped"}, {"ws-1", flow, 7300, "automatic", "success"},
+      {"ws-2", other, 10, "automatic", "success"},  {"ws-2", other, 3700, "automatic", "error"},
+  };
+  for (const Run& r : runs) {
+    FlowExecution e = Automatic(r.ws, r.flow, AppendWebhook(r.ws, "{}"), kT0 + seconds(r.offset_s));
+    e.trigger = r.trigger;
+    e.status = r.status;
+    ASSERT_TRUE(r.trigger == "automatic" ? store_->BeginAutomaticExecution(e).has_value()
+                                         : store_->CreateExecution(e).has_value());
+  }
+  for (const TimePoint start : {kT0, kT0 + seconds(1), kT0 - seconds(1800)}) {
+    for (const std::string ws : {"ws-1", "ws-2"}) {
+      std::vector<int64_t> expected(4, 0);
+      for (const Run& r : runs) {
+        const TimePoint at = kT0 + seconds(r.offset_s);
+        if (r.ws != ws || at < start) continue;
+        const auto hour = std::chrono::duration_cast<std::chrono::hours>(at - start).count();
+        if (hour < 4) ++expected[static_cast<size_t>(hour)];
+      }
+      auto counts = store_->CountExecutionsByHour(ws, start, 4);
+      ASSERT_TRUE(counts) << counts.error().message;
+      EXPECT_EQ(*counts, expected) << ws << " from " << FormatTimestamp(start);
+    }
+  }
+  // Fixed expectations too, so the test does not only agree with itself.
+  EXPECT_EQ(store_->CountExecutionsByHour("ws-1", kT0, 3).value(), (std::vector<int64_t>{3, 2, 1}));
+  EXPECT_EQ(store_->CountExecutionsByHour("ws-3", kT0, 24).value(), std::vector<int64_t>(24, 0));
+  for (const int hours : {0, 169}) {
+    auto bad = store_->CountExecutionsByHour("ws-1", kT0, hours);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().kind, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(bad.error().field, "hours");
+  }
 }
 
 TEST_P(FlowsStoreTest, AbandonedRunsAreRunningOnesWhoseLeaseExpired) {

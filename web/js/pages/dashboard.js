@@ -1,11 +1,10 @@
 // Dashboard: installation, bootstrap (live while it runs), cached entities, flows, the last 24
 // hours (chart per hour, by status, source and event type), errors and event coverage.
 import { h, svg, fill, formatNumber, timeEl, formatTime } from '../dom.js';
-import { NotAvailableError } from '../api.js';
-import { errorBox, loading, empty, statusBadge, pageHead, readOnlyNote, toast, notAvailable } from '../ui.js';
+import { errorBox, loading, empty, statusBadge, pageHead, readOnlyNote, toast } from '../ui.js';
 
-const RUNNING = new Set(['in_progress', 'running']);
-const POLL_MS = 2000;
+const RUNNING = new Set(['in_progress']);
+const POLL_MS = 1000;
 
 export async function renderDashboard(ctx) {
   const { api, session, main } = ctx;
@@ -18,9 +17,9 @@ export async function renderDashboard(ctx) {
   async function load() {
     try {
       const data = await api.dashboard(ctx.signal);
-      fill(body, render(ctx, data));
+      fill(body, render(ctx, data, load));
       const state = data.bootstrap || {};
-      if (RUNNING.has(state.status)) pollBootstrap(ctx, body);
+      if (RUNNING.has(state.status)) pollBootstrap(ctx, body, load);
     } catch (err) {
       if (err.name === 'AbortError') return;
       fill(body, errorBox(err, 'load the dashboard'));
@@ -30,7 +29,7 @@ export async function renderDashboard(ctx) {
   await load();
 }
 
-function render(ctx, d) {
+function render(ctx, d, reload) {
   const w = d.webhooks_24h || {};
   const ex = d.executions_24h || {};
   const errors = d.errors_24h || {};
@@ -46,7 +45,7 @@ function render(ctx, d) {
       )),
     h('div', { class: 'grid' },
       installationCard(d),
-      bootstrapCard(ctx, d.bootstrap || {}),
+      bootstrapCard(ctx, d.bootstrap || {}, reload),
       entitiesCard(d.entities)),
     activityCard(d),
     coverageCard(d.event_coverage || []));
@@ -72,8 +71,9 @@ function installationCard(d) {
 
 // ---- Bootstrap ----
 
-function bootstrapCard(ctx, b) {
+function bootstrapCard(ctx, b, reload) {
   const card = h('section', { class: 'card', 'aria-labelledby': 'dash-bootstrap', id: 'bootstrap-card' });
+  card.reload = reload;
   fillBootstrap(ctx, card, b);
   return card;
 }
@@ -87,7 +87,7 @@ function fillBootstrap(ctx, card, b) {
     ? h('button', { type: 'button', class: 'small', disabled: running, onclick: () => triggerBootstrap(ctx, card) },
       b.status === 'completed' ? 'Run again' : 'Run bootstrap')
     : null;
-  const label = { pending: 'Not run yet', in_progress: 'Running', running: 'Running', completed: 'Completed', error: 'Failed' }[b.status] || b.status || 'Not run yet';
+  const label = { pending: 'Not run yet', in_progress: 'Running', completed: 'Completed', error: 'Failed' }[b.status] || b.status || 'Not run yet';
   fill(card, 
     h('div', { class: 'card-head' }, h('h2', { id: 'dash-bootstrap' }, 'Workspace cache'), statusBadge(b.status || 'pending')),
     h('p', { class: 'muted small' }, 'The bootstrap reads the workspace through Clockify’s API so flows can look entities up.'),
@@ -103,31 +103,35 @@ function fillBootstrap(ctx, card, b) {
 async function triggerBootstrap(ctx, card) {
   const actions = card.querySelector('.bootstrap-actions');
   try {
-    await ctx.api.triggerBootstrap();
+    // 202 with the run's state: shown at once, then followed until it ends.
+    const state = await ctx.api.triggerBootstrap();
+    fillBootstrap(ctx, card, state);
     toast('Bootstrap started');
-    pollBootstrap(ctx, card.parentElement);
+    pollBootstrap(ctx, card.parentElement, card.reload);
   } catch (err) {
-    fill(actions, err instanceof NotAvailableError ? notAvailable('the bootstrap') : errorBox(err, 'start the bootstrap'));
+    fill(actions, errorBox(err, 'start the bootstrap'));
   }
 }
 
-// Re-reads the bootstrap state every 2 s while it runs and this page is open.
-async function pollBootstrap(ctx, scope) {
-  let useDashboard = false;
+// Re-reads the bootstrap state every second while it runs and this page is open; once it has
+// finished, the whole dashboard is read again (the cache's counts changed).
+async function pollBootstrap(ctx, scope, reload) {
   while (!ctx.signal.aborted) {
     await new Promise((r) => setTimeout(r, POLL_MS));
     if (ctx.signal.aborted) return;
     let state;
     try {
-      state = useDashboard ? (await ctx.api.dashboard(ctx.signal)).bootstrap : await ctx.api.bootstrap(ctx.signal);
-    } catch (err) {
-      if (err instanceof NotAvailableError && !useDashboard) { useDashboard = true; continue; }
+      state = await ctx.api.bootstrap(ctx.signal);
+    } catch {
       return;
     }
     const card = scope.querySelector('#bootstrap-card') || document.getElementById('bootstrap-card');
     if (!card) return;
-    fillBootstrap(ctx, card, state || {});
-    if (!RUNNING.has(state && state.status)) return;
+    fillBootstrap(ctx, card, state);
+    if (!RUNNING.has(state.status)) {
+      if (reload) await reload();
+      return;
+    }
   }
 }
 
@@ -149,21 +153,17 @@ function entitiesCard(entities) {
 function activityCard(d) {
   const w = d.webhooks_24h || {};
   const ex = d.executions_24h || {};
-  const byHour = w.by_hour || null;
-  const execByHour = ex.by_hour || null;
   return h('section', { class: 'card', 'aria-labelledby': 'dash-activity' },
     h('div', { class: 'card-head' }, h('h2', { id: 'dash-activity' }, 'Last 24 hours'),
       h('div', { class: 'legend' },
         h('span', null, h('span', { class: 'swatch swatch-webhooks' }), 'Webhooks'),
-        execByHour ? h('span', null, h('span', { class: 'swatch swatch-executions' }), 'Flow runs') : null)),
-    byHour && Array.isArray(byHour.counts)
-      ? activityChart(byHour.start, byHour.counts, execByHour && execByHour.counts)
-      : h('p', { class: 'muted small' }, 'The hourly chart needs a newer server.'),
+        h('span', null, h('span', { class: 'swatch swatch-executions' }), 'Flow runs'))),
+    activityChart(w.by_hour.start, w.by_hour.counts, ex.by_hour.counts),
     h('div', { class: 'grid' },
       countsList('By status', w.by_status, true),
       countsList('By source', w.by_source),
       countsList('Top event types', w.by_event_type, false, 8),
-      ex.by_status && Object.keys(ex.by_status).length ? countsList('Flow runs by status', ex.by_status, true) : null));
+      countsList('Flow runs by status', ex.by_status, true)));
 }
 
 function countsList(title, counts, badges = false, max = 20) {
@@ -181,9 +181,10 @@ function countsList(title, counts, badges = false, max = 20) {
       : h('p', { class: 'muted small' }, 'None yet.'));
 }
 
+// Webhooks received and flow runs started per hour: two bars per hour, on one scale.
 function activityChart(startIso, webhooks, executions) {
   const hours = webhooks.length;
-  const max = Math.max(1, ...webhooks, ...(executions || []));
+  const max = Math.max(1, ...webhooks, ...executions);
   const start = new Date(startIso).getTime();
   const W = hours * 10;
   const H = 100;
@@ -193,25 +194,23 @@ function activityChart(startIso, webhooks, executions) {
   webhooks.forEach((n, i) => {
     if (n > busiest.n) { busiest.n = n; busiest.i = i; }
     const hourLabel = new Date(start + i * 3600e3).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    const barW = executions ? 4 : 7;
     const bh = (n / max) * H;
-    chart.append(svg('rect', { x: i * 10 + 1.5, y: H - bh, width: barW, height: bh, class: 'bar-webhooks' },
+    chart.append(svg('rect', { x: i * 10 + 1.5, y: H - bh, width: 4, height: bh, class: 'bar-webhooks' },
       svg('title', {}, `${hourLabel}: ${n} webhooks`)));
-    if (executions) {
-      const e = executions[i] || 0;
-      const eh = (e / max) * H;
-      chart.append(svg('rect', { x: i * 10 + 5.5, y: H - eh, width: 4, height: eh, class: 'bar-executions' },
-        svg('title', {}, `${hourLabel}: ${e} flow runs`)));
-    }
+    const e = executions[i] || 0;
+    const eh = (e / max) * H;
+    chart.append(svg('rect', { x: i * 10 + 5.5, y: H - eh, width: 4, height: eh, class: 'bar-executions' },
+      svg('title', {}, `${hourLabel}: ${e} flow runs`)));
   });
   const labels = h('div', { class: 'row spread small muted', 'aria-hidden': 'true' });
   for (let i = 0; i <= hours; i += 6) {
     labels.append(h('span', null, i === hours ? 'now' : new Date(start + i * 3600e3).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })));
   }
   const total = webhooks.reduce((a, b) => a + b, 0);
-  const summary = total
+  const runs = executions.reduce((a, b) => a + b, 0);
+  const summary = (total
     ? `${total} webhooks in the last ${hours} hours; busiest hour from ${new Date(start + busiest.i * 3600e3).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} with ${busiest.n}.`
-    : `No webhooks in the last ${hours} hours.`;
+    : `No webhooks in the last ${hours} hours.`) + ` ${runs} flow runs.`;
   return h('figure', { class: 'chart' },
     h('div', { class: 'row spread small muted', 'aria-hidden': 'true' }, h('span', null, `max ${formatNumber(max)} per hour`)),
     chart, labels, h('figcaption', { class: 'visually-hidden' }, summary));

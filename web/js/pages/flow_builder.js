@@ -3,8 +3,7 @@
 // through forms generated from their parameters and body schema (with template hints and cached
 // entity pickers), save, and a dry-run test against a past webhook.
 import { h, clear, fill, debounce, formatTime } from '../dom.js';
-import { NotAvailableError } from '../api.js';
-import { errorBox, loading, methodBadge, jsonView, pageHead, readOnlyNote, toast, notAvailable, confirmDialog, field, statusBadge, httpStatusBadge } from '../ui.js';
+import { errorBox, loading, methodBadge, jsonView, pageHead, readOnlyNote, toast, confirmDialog, field } from '../ui.js';
 import { operationForm, flatten } from '../schema_form.js';
 import { entityOptions } from './explorer.js';
 import { filterChoices } from './webhooks.js';
@@ -61,7 +60,7 @@ export async function renderFlowBuilder(ctx, flowId) {
       flow = await api.flow(flowId);
     } catch (err) {
       if (err.name === 'AbortError') return;
-      fill(body, err instanceof NotAvailableError ? notAvailable('flows') : errorBox(err, 'load this flow'));
+      fill(body, errorBox(err, 'load this flow'));
       return;
     }
   } else {
@@ -69,10 +68,6 @@ export async function renderFlowBuilder(ctx, flowId) {
       flow.actions = [ctx.shared.pendingAction];
       ctx.shared.pendingAction = null;
     }
-    // Say before any work is done when this server cannot save flows.
-    api.flows().catch((err) => {
-      if (err instanceof NotAvailableError) root.insertBefore(notAvailable('saving flows'), body);
-    });
   }
   const choices = await filterChoices(ctx);
   const b = new Builder(ctx, flow, flowId, choices);
@@ -302,8 +297,7 @@ class Builder {
           : h('span', null, 'Selects nothing in the sample.'),
         out.passed !== undefined ? h('span', null, ' · ', h('span', { class: `badge ${out.passed ? 'badge-ok' : 'badge-err'}`, 'data-passed': String(out.passed) }, out.passed ? 'passes' : 'fails'), ' on the sample') : null);
     } catch (err) {
-      if (err instanceof NotAvailableError) fill(box, 'Live preview is not available on this server.');
-      else fill(box, h('span', { class: 'error-text' }, err.message));
+      fill(box, h('span', { class: 'error-text' }, err.message));
     }
   }
 
@@ -414,7 +408,7 @@ class Builder {
 
   showProblem(err, what) {
     for (const c of this.el.querySelectorAll('[aria-invalid="true"]')) c.removeAttribute('aria-invalid');
-    fill(this.status, err instanceof NotAvailableError ? notAvailable('flows') : errorBox(err, what));
+    fill(this.status, errorBox(err, what));
     const control = err.field ? this.controlFor(err.field) : null;
     if (control) {
       control.setAttribute('aria-invalid', 'true');
@@ -479,7 +473,7 @@ class Builder {
       const out = await this.ctx.api.testFlow(this.flowId, body);
       fill(this.testBox, testView(out));
     } catch (err) {
-      fill(this.testBox, err instanceof NotAvailableError ? notAvailable('flow tests') : errorBox(err, 'test the flow'));
+      fill(this.testBox, errorBox(err, 'test the flow'));
     }
   }
 
@@ -496,25 +490,26 @@ class Builder {
   }
 }
 
-// The dry run's answer: whether the conditions pass (rule by rule) and the requests the actions
-// would send, fully rendered.
+// The dry run's answer (POST /ui/flows/{id}/test): whether the trigger and conditions match
+// (rule by rule, with what each path selected) and the requests the actions would send, fully
+// rendered.
 function testView(out) {
-  const cond = out.conditions || out.condition_results || null;
-  const passed = out.matched ?? out.passed ?? (cond && cond.passed);
-  const actions = out.actions || out.requests || [];
+  const passed = out.matched;
   return h('section', { class: 'card', 'aria-labelledby': 'test-title', 'data-passed': String(passed) },
     h('div', { class: 'card-head' }, h('h2', { id: 'test-title' }, 'Test result'),
-      passed === undefined ? null : h('span', { class: `badge ${passed ? 'badge-ok' : 'badge-err'}` }, passed ? 'conditions pass' : 'conditions fail')),
-    cond && cond.rules ? h('div', null, h('h3', null, 'Conditions'), ruleList(cond)) : null,
-    actions.length ? h('div', null, h('h3', null, passed === false ? 'Actions (would not run)' : 'Requests it would send'),
-      h('ol', { class: 'plain-list' }, actions.map((a, i) => {
-        const req = a.request || a;
-        return h('li', { class: 'action-card' },
-          h('div', { class: 'action-head' }, h('span', { class: 'row' }, h('span', { class: 'step-num' }, String(i + 1)), h('span', { class: 'mono small' }, a.operation_id || a.type || '')),
-            a.status ? statusBadge(a.status) : null, a.status_code !== undefined ? httpStatusBadge(a.status_code) : null),
+      h('span', { class: `badge ${passed ? 'badge-ok' : 'badge-err'}` }, passed ? 'the flow would run' : 'the flow would not run')),
+    out.trigger_matched ? null : h('p', { class: 'notice warn small' }, `The trigger does not match this webhook (${out.source} · ${out.event_type}).`),
+    out.flows_enabled === false ? h('p', { class: 'notice warn small' }, 'Flows are switched off for this workspace: nothing runs until they are switched on.') : null,
+    h('div', null, h('h3', null, 'Conditions'), out.conditions.rules.length ? ruleList(out.conditions) : h('p', { class: 'small muted' }, 'No conditions.')),
+    out.actions.length ? h('div', null, h('h3', null, passed ? 'Requests it would send' : 'Requests it would send if it ran'),
+      h('ol', { class: 'plain-list' }, out.actions.map((a, i) => {
+        const req = a.request || {};
+        return h('li', { class: 'action-card', 'data-index': String(i) },
+          h('div', { class: 'action-head' }, h('span', { class: 'row' }, h('span', { class: 'step-num' }, String(i + 1)), h('span', { class: 'mono small' }, a.label || a.type))),
           a.error ? h('div', { class: 'notice error small' }, a.error) : null,
-          h('p', { class: 'mono small wrap' }, `${req.method || ''} ${req.url || ''}`),
-          req.body !== undefined ? jsonView(req.body) : null);
+          a.note ? h('div', { class: 'notice warn small' }, a.note) : null,
+          a.request ? h('p', { class: 'mono small wrap request-line' }, `${req.method} ${req.url}`) : null,
+          a.request && req.body !== null && req.body !== undefined ? jsonView(req.body, { label: 'Request body' }) : null);
       }))) : null,
     h('details', null, h('summary', { class: 'small' }, 'Full answer'), jsonView(out)));
 }

@@ -1,8 +1,7 @@
 // Flows: the list (enable switches, last run), and a flow's runs with each action's request and
-// response. Written against SPEC §4.4 / §6; a server without flows says so instead of failing.
+// response (SPEC §4.4, §6).
 import { h, clear, fill, timeEl, formatNumber } from '../dom.js';
-import { NotAvailableError } from '../api.js';
-import { errorBox, loading, empty, statusBadge, dataTable, jsonView, pageHead, readOnlyNote, toast, notAvailable, httpStatusBadge } from '../ui.js';
+import { errorBox, loading, empty, statusBadge, dataTable, jsonView, pageHead, readOnlyNote, toast, httpStatusBadge } from '../ui.js';
 
 export async function renderFlows(ctx) {
   const { main, session, api } = ctx;
@@ -18,8 +17,7 @@ export async function renderFlows(ctx) {
     flows = await api.flows();
   } catch (err) {
     if (err.name === 'AbortError') return;
-    fill(body, err instanceof NotAvailableError ? notAvailable('flows') : errorBox(err, 'load the flows'));
-    if (add) add.hidden = err instanceof NotAvailableError;
+    fill(body, errorBox(err, 'load the flows'));
     return;
   }
   if (!flows.length) {
@@ -31,10 +29,12 @@ export async function renderFlows(ctx) {
   }
   fill(body, dataTable([
     { label: 'Enabled', render: (f) => enabledSwitch(ctx, f) },
-    { label: 'Flow', render: (f) => h('span', null, h('a', { href: `#/flows/${f.id}` }, h('strong', null, f.name)), f.description ? h('span', { class: 'small muted' }, ` ${f.description}`) : null), className: 'wrap' },
+    { label: 'Flow', render: (f) => h('span', null, h('a', { href: `#/flows/${f.id}` }, h('strong', null, f.name)), f.description ? h('span', { class: 'small muted' }, ` ${f.description}`) : null,
+      // The loop guard pauses a flow with a reason; saving it enabled resumes it.
+      f.paused_reason ? h('div', { class: 'notice warn small', 'data-field': 'paused-reason' }, h('strong', null, 'Paused: '), f.paused_reason) : null), className: 'wrap' },
     { label: 'Trigger', render: (f) => h('span', { class: 'mono small' }, `${f.trigger_source === 'CUSTOM' ? 'custom · ' : ''}${f.trigger_event_type === '*' ? 'any event' : f.trigger_event_type}`), className: 'wrap' },
     { label: 'Actions', render: (f) => formatNumber((f.actions || []).length), className: 'num' },
-    { label: 'Last run', render: (f) => (f.last_run ? h('span', null, statusBadge(f.last_run.status), ' ', timeEl(f.last_run.at, { relative: true })) : h('span', { class: 'muted' }, 'never')) },
+    { label: 'Last run', render: (f) => (f.last_execution ? h('span', { 'data-field': 'last-run' }, statusBadge(f.last_execution.status), ' ', timeEl(f.last_execution.started_at, { relative: true })) : h('span', { class: 'muted', 'data-field': 'last-run' }, 'never')) },
     { label: 'Runs', render: (f) => h('a', { href: `#/flows/${f.id}/executions` }, 'History') },
   ], flows, { caption: 'Flows' }));
 }
@@ -47,8 +47,9 @@ function enabledSwitch(ctx, flow) {
     const want = box.checked;
     box.disabled = true;
     try {
+      // The answer is the flow without its last run; the row keeps showing that.
       const saved = await ctx.api.setFlowEnabled(flow, want);
-      Object.assign(flow, saved);
+      Object.assign(flow, saved, { last_execution: flow.last_execution });
       toast(`${flow.name} ${want ? 'enabled' : 'disabled'}`);
     } catch (err) {
       box.checked = !want;
@@ -85,34 +86,40 @@ export async function renderExecutions(ctx, flowId) {
           h('button', { type: 'button', disabled: !page.next_cursor, onclick: () => { cursors.push(cursor); cursor = page.next_cursor; load(); } }, 'Older →')));
     } catch (err) {
       if (err.name === 'AbortError') return;
-      fill(body, err instanceof NotAvailableError ? notAvailable('flow runs') : errorBox(err, 'load the runs'));
+      fill(body, errorBox(err, 'load the runs'));
     }
   }
   await load();
 }
 
-// One run: status, timing, and each action's request and response.
+// One run (GET /ui/flows/{id}/executions, or a webhook's executions): status, how it was
+// started, timing, and each action's request (as sent, redacted) and response.
+const TRIGGER_LABEL = { replay: 'replay', test: 'test run' };
+
 export function executionView(e, { showWebhook = true } = {}) {
   const actions = e.actions || [];
-  return h('article', { class: 'execution', 'data-execution': String(e.id ?? ''), 'data-status': e.status },
+  const trigger = TRIGGER_LABEL[e.trigger];
+  return h('article', { class: 'execution', 'data-execution': String(e.id), 'data-status': e.status, 'data-trigger': e.trigger },
     h('div', { class: 'row spread' },
-      h('div', { class: 'row' }, statusBadge(e.status), e.replay || e.replay_of ? h('span', { class: 'badge badge-info' }, 'replay') : null,
-        h('strong', null, e.flow_name || (e.flow_id ? `Flow #${e.flow_id}` : 'Run')), e.id ? h('span', { class: 'muted small' }, `run #${e.id}`) : null),
-      h('span', { class: 'small muted' }, timeEl(e.started_at), e.completed_at && e.started_at ? ` · ${Math.max(0, new Date(e.completed_at) - new Date(e.started_at))} ms` : '')),
+      h('div', { class: 'row' }, statusBadge(e.status), trigger ? h('span', { class: 'badge badge-info' }, trigger) : null,
+        h('a', { href: `#/flows/${e.flow_id}` }, h('strong', null, e.flow_name || `Flow #${e.flow_id}`)), h('span', { class: 'muted small' }, `run #${e.id}`)),
+      h('span', { class: 'small muted' }, timeEl(e.started_at), e.completed_at ? ` · ${formatNumber(Math.max(0, new Date(e.completed_at) - new Date(e.started_at)))} ms` : '')),
     showWebhook && e.webhook_id ? h('p', { class: 'small' }, 'Triggered by ', h('a', { href: `#/webhooks/${e.webhook_id}` }, `webhook #${e.webhook_id}`)) : null,
-    e.error_message || e.error ? h('div', { class: 'notice error small' }, h('strong', null, 'Error: '), e.error_message || e.error) : null,
-    actions.length ? h('ol', { class: 'plain-list' }, actions.map((a, i) => actionResult(a, i))) : h('p', { class: 'small muted' }, `${formatNumber(e.actions_executed ?? 0)} actions run.`));
+    e.replay_of ? h('p', { class: 'small muted' }, `Repeats run #${e.replay_of}`) : null,
+    e.error_message ? h('div', { class: 'notice error small' }, h('strong', null, 'Error: '), e.error_message) : null,
+    actions.length ? h('ol', { class: 'plain-list' }, actions.map((a, i) => actionResult(a, i)))
+      : h('p', { class: 'small muted' }, e.status === 'skipped' ? 'Skipped: no action ran.' : 'No action ran.'));
 }
 
 function actionResult(a, i) {
-  const req = a.request || {};
-  return h('li', { class: 'action-card' },
+  const req = a.request || null;
+  return h('li', { class: 'action-card', 'data-index': String(i), 'data-status': a.status || '' },
     h('div', { class: 'action-head' },
-      h('span', { class: 'row' }, h('span', { class: 'step-num' }, String(i + 1)), h('span', { class: 'mono small' }, a.operation_id || a.type || 'action')),
+      h('span', { class: 'row' }, h('span', { class: 'step-num' }, String(i + 1)), h('span', { class: 'mono small' }, a.label || a.operation_id || a.type)),
       h('span', { class: 'row small' }, a.status ? statusBadge(a.status) : null, a.status_code !== undefined ? httpStatusBadge(a.status_code) : null,
-        a.latency_ms !== undefined ? h('span', { class: 'muted' }, `${formatNumber(a.latency_ms)} ms`) : null)),
+        a.latency_ms !== undefined ? h('span', { class: 'muted', 'data-field': 'latency' }, `${formatNumber(a.latency_ms)} ms`) : null)),
     a.error ? h('div', { class: 'notice error small' }, a.error) : null,
-    req.method || req.url ? h('p', { class: 'mono small wrap' }, `${req.method || ''} ${req.url || ''}`) : null,
-    req.body !== undefined ? h('details', null, h('summary', { class: 'small' }, 'Request body'), jsonView(req.body)) : null,
-    a.result !== undefined ? h('details', null, h('summary', { class: 'small' }, 'Response'), jsonView(a.result)) : null);
+    req ? h('p', { class: 'mono small wrap request-line' }, `${req.method} ${req.url}`) : null,
+    req ? h('details', { class: 'action-request' }, h('summary', { class: 'small' }, 'Request'), jsonView(req, { label: 'Request' })) : null,
+    a.result !== undefined ? h('details', { class: 'action-response' }, h('summary', { class: 'small' }, 'Response'), jsonView(a.result, { label: 'Response' })) : null);
 }
