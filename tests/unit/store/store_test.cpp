@@ -1225,7 +1225,6 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                             "universal_webhook_log(received_at)",
                             "universal_webhook_log(status)",
                             "universal_webhook_log(workspace_id,dedup_key)",
-                            "universal_webhook_log(status,id)",
                             "universal_webhook_flow(workspace_id)",
                             "universal_webhook_flow(trigger_event_type)",
                             "universal_webhook_flow(enabled)",
@@ -1259,6 +1258,20 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                     "'ix_universal_webhook_flow_execution_webhook_flow_automatic' AND sql LIKE "
                     "'CREATE UNIQUE INDEX%' AND sql LIKE '%WHERE trigger_kind = ''automatic''%'"),
             Set{"ix_universal_webhook_flow_execution_webhook_flow_automatic"});
+  // Every log index costs a write per inserted row: none may repeat another's keys. SQLite ends
+  // every index with the rowid (id), so (status) and (status, id) are the same index.
+  const Set log_keys = strings(
+      "SELECT (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(m.name) "
+      "ORDER BY seqno)) || CASE WHEN (SELECT name FROM pragma_index_info(m.name) ORDER BY seqno "
+      "DESC LIMIT 1) = 'id' THEN '' ELSE ',id' END || CASE WHEN m.sql LIKE '% WHERE %' THEN "
+      "' partial ' || m.name ELSE '' END FROM sqlite_master m WHERE m.type = 'index' AND "
+      "m.tbl_name = 'universal_webhook_log' AND m.name NOT LIKE 'sqlite_autoindex%'");
+  const Set log_indexes = strings(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'universal_webhook_log' "
+      "AND name NOT LIKE 'sqlite_autoindex%'");
+  EXPECT_EQ(log_keys.size(), log_indexes.size()) << "a log index repeats another's keys";
+  EXPECT_EQ(log_indexes.size(), 11u);
+  EXPECT_EQ(log_keys.count("status,id"), 1u);
   sqlite3_close(db);
 }
 
