@@ -4,6 +4,7 @@
 
 #include "clockify/event_types.hpp"
 #include "common/crypto.hpp"
+#include "common/json_scan.hpp"
 
 namespace uwh::ingest {
 namespace {
@@ -20,62 +21,6 @@ std::string_view HeaderValue(const ClockifyDelivery& d, std::string_view name) {
 
 tl::unexpected<Error> BadSignature(std::string message) {
   return Fail(ErrorCode::kUnauthenticated, "invalid_signature", std::move(message));
-}
-
-// Validates JSON without building a document, noting the top-level "workspaceId" string: the hot
-// path needs nothing else from the body.
-class TopLevelWorkspace : public json::json_sax_t {
- public:
-  explicit TopLevelWorkspace(std::string* out) : out_(out) {}
-  bool null() override { return Value(); }
-  bool boolean(bool) override { return Value(); }
-  bool number_integer(number_integer_t) override { return Value(); }
-  bool number_unsigned(number_unsigned_t) override { return Value(); }
-  bool number_float(number_float_t, const string_t&) override { return Value(); }
-  bool string(string_t& s) override {
-    if (capture_) *out_ = s;
-    return Value();
-  }
-  bool binary(binary_t&) override { return Value(); }
-  bool start_object(std::size_t) override {
-    Value();
-    ++depth_;
-    return true;
-  }
-  bool end_object() override {
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    Value();
-    ++depth_;
-    return true;
-  }
-  bool end_array() override {
-    --depth_;
-    return true;
-  }
-  bool key(string_t& k) override {
-    capture_ = depth_ == 1 && k == "workspaceId";
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  bool Value() {
-    capture_ = false;
-    return true;
-  }
-  std::string* out_;
-  int depth_ = 0;
-  bool capture_ = false;
-};
-
-bool ValidateJsonBody(std::string_view body, std::string* workspace_id) {
-  TopLevelWorkspace sax(workspace_id);
-  return json::sax_parse(body, &sax, json::input_format_t::json, /*strict=*/true);
 }
 
 }  // namespace
@@ -170,7 +115,8 @@ Result<store::NewWebhook> ClockifyReceiver::Build(
                 "the workspace has not installed the add-on");
   }
   std::string body_workspace;
-  if (!ValidateJsonBody(delivery.body, &body_workspace)) {
+  // Validated in one pass without building a document: the hot path needs only "workspaceId".
+  if (!ScanJson(delivery.body, "workspaceId", &body_workspace)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
   }
   // A body that names a workspace must name the one the signature token belongs to.
