@@ -1141,6 +1141,35 @@ TEST(OpenStoreTest, UnknownUrlsNameTheVariable) {
   }
 }
 
+// Text is checked eight ASCII bytes at a time: a NUL, a stray continuation byte or a multi-byte
+// character must be seen at every offset, also next to and across an eight-byte boundary.
+TEST(StorableTextTest, EveryOffsetOfABadOrMultiByteCharacterIsSeen) {
+  for (size_t k = 0; k < 24; ++k) {
+    const std::string before(k, 'a'), after(k % 9, 'b');
+    EXPECT_TRUE(IsStorableText(before + "\xC3\xA9" + after)) << k;
+    EXPECT_TRUE(IsStorableText(before + "\xF0\x9F\x98\x80" + after)) << k;
+    EXPECT_FALSE(IsStorableText(before + std::string(1, '\0') + after)) << k;
+    EXPECT_FALSE(IsStorableText(before + "\x80" + after)) << k;
+    EXPECT_FALSE(IsStorableText(before + "\xC3" + after)) << k;      // truncated
+    EXPECT_FALSE(IsStorableText(before + "\xED\xA0\x80" + after)) << k;  // a surrogate
+  }
+  // Lengths count characters, not bytes: workspace_id holds 255 of them.
+  NewWebhook row;
+  row.event_type = "NEW_TIME_ENTRY";
+  row.source = "CLOCKIFY";
+  row.status = "received";
+  std::string e255;
+  for (int i = 0; i < 255; ++i) e255 += "\xC3\xA9";
+  row.workspace_id = e255;
+  EXPECT_TRUE(CheckStorable(row));
+  row.workspace_id = e255 + "x";
+  EXPECT_FALSE(CheckStorable(row));
+  row.workspace_id = std::string(255, 'w');
+  EXPECT_TRUE(CheckStorable(row));
+  row.workspace_id = std::string(256, 'w');
+  EXPECT_FALSE(CheckStorable(row));
+}
+
 // The seed's tables, columns and indexes, plus the product's additions.
 TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
   TempDir dir;
