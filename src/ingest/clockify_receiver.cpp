@@ -1,5 +1,6 @@
 #include "ingest/clockify_receiver.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "clockify/event_types.hpp"
@@ -31,12 +32,65 @@ bool IsSecretHeader(std::string_view n) {
          n == "proxy-authorization";
 }
 
-std::string RedactedHeadersJson(const std::vector<std::pair<std::string, std::string>>& headers) {
-  json out = json::object();
-  for (const auto& [name, value] : headers) {
-    out[name] = IsSecretHeader(name) ? std::string("[redacted]") : value;
+namespace {
+
+// Printable ASCII only: nothing to escape in JSON but '"' and '\\'.
+bool IsPrintableAscii(std::string_view text) {
+  for (const char c : text) {
+    if (c < 0x20 || c > 0x7E) return false;
   }
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
+void AppendQuoted(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string RedactedHeadersJson(const std::vector<std::pair<std::string, std::string>>& headers) {
+  // The usual headers are printable ASCII: written directly, the same text nlohmann's dump of
+  // the object gives (names in byte order, the last of repeated names wins) without building
+  // one. Anything else (control characters, non-ASCII, invalid UTF-8) goes through nlohmann.
+  std::vector<const std::pair<std::string, std::string>*> sorted;
+  sorted.reserve(headers.size());
+  size_t bytes = 2;
+  bool plain = true;
+  for (const auto& header : headers) {
+    if (!IsPrintableAscii(header.first) || !IsPrintableAscii(header.second)) {
+      plain = false;
+      break;
+    }
+    sorted.push_back(&header);
+    bytes += header.first.size() + header.second.size() + 8;
+  }
+  if (!plain) {
+    json out = json::object();
+    for (const auto& [name, value] : headers) {
+      out[name] = IsSecretHeader(name) ? std::string("[redacted]") : value;
+    }
+    return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string out;
+  out.reserve(bytes);
+  out += '{';
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const auto& [name, value] = *sorted[i];
+    if (i + 1 < sorted.size() && sorted[i + 1]->first == name) continue;  // a later one wins
+    if (out.size() > 1) out += ',';
+    AppendQuoted(out, name);
+    out += ':';
+    AppendQuoted(out, IsSecretHeader(name) ? std::string_view("[redacted]") : value);
+  }
+  out += '}';
+  return out;
 }
 
 ClockifyReceiver::ClockifyReceiver(const Config& config, const clockify::JwtVerifier* verifier,
