@@ -1,9 +1,11 @@
 #include "ingest/clockify_receiver.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "clockify/event_types.hpp"
 #include "common/crypto.hpp"
+#include "common/json_scan.hpp"
 
 namespace uwh::ingest {
 namespace {
@@ -22,62 +24,6 @@ tl::unexpected<Error> BadSignature(std::string message) {
   return Fail(ErrorCode::kUnauthenticated, "invalid_signature", std::move(message));
 }
 
-// Validates JSON without building a document, noting the top-level "workspaceId" string: the hot
-// path needs nothing else from the body.
-class TopLevelWorkspace : public json::json_sax_t {
- public:
-  explicit TopLevelWorkspace(std::string* out) : out_(out) {}
-  bool null() override { return Value(); }
-  bool boolean(bool) override { return Value(); }
-  bool number_integer(number_integer_t) override { return Value(); }
-  bool number_unsigned(number_unsigned_t) override { return Value(); }
-  bool number_float(number_float_t, const string_t&) override { return Value(); }
-  bool string(string_t& s) override {
-    if (capture_) *out_ = s;
-    return Value();
-  }
-  bool binary(binary_t&) override { return Value(); }
-  bool start_object(std::size_t) override {
-    Value();
-    ++depth_;
-    return true;
-  }
-  bool end_object() override {
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    Value();
-    ++depth_;
-    return true;
-  }
-  bool end_array() override {
-    --depth_;
-    return true;
-  }
-  bool key(string_t& k) override {
-    capture_ = depth_ == 1 && k == "workspaceId";
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  bool Value() {
-    capture_ = false;
-    return true;
-  }
-  std::string* out_;
-  int depth_ = 0;
-  bool capture_ = false;
-};
-
-bool ValidateJsonBody(std::string_view body, std::string* workspace_id) {
-  TopLevelWorkspace sax(workspace_id);
-  return json::sax_parse(body, &sax, json::input_format_t::json, /*strict=*/true);
-}
-
 }  // namespace
 
 bool IsSecretHeader(std::string_view n) {
@@ -86,12 +32,65 @@ bool IsSecretHeader(std::string_view n) {
          n == "proxy-authorization";
 }
 
-std::string RedactedHeadersJson(const std::vector<std::pair<std::string, std::string>>& headers) {
-  json out = json::object();
-  for (const auto& [name, value] : headers) {
-    out[name] = IsSecretHeader(name) ? std::string("[redacted]") : value;
+namespace {
+
+// Printable ASCII only: nothing to escape in JSON but '"' and '\\'.
+bool IsPrintableAscii(std::string_view text) {
+  for (const char c : text) {
+    if (c < 0x20 || c > 0x7E) return false;
   }
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
+void AppendQuoted(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string RedactedHeadersJson(const std::vector<std::pair<std::string, std::string>>& headers) {
+  // The usual headers are printable ASCII: written directly, the same text nlohmann's dump of
+  // the object gives (names in byte order, the last of repeated names wins) without building
+  // one. Anything else (control characters, non-ASCII, invalid UTF-8) goes through nlohmann.
+  std::vector<const std::pair<std::string, std::string>*> sorted;
+  sorted.reserve(headers.size());
+  size_t bytes = 2;
+  bool plain = true;
+  for (const auto& header : headers) {
+    if (!IsPrintableAscii(header.first) || !IsPrintableAscii(header.second)) {
+      plain = false;
+      break;
+    }
+    sorted.push_back(&header);
+    bytes += header.first.size() + header.second.size() + 8;
+  }
+  if (!plain) {
+    json out = json::object();
+    for (const auto& [name, value] : headers) {
+      out[name] = IsSecretHeader(name) ? std::string("[redacted]") : value;
+    }
+    return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string out;
+  out.reserve(bytes);
+  out += '{';
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const auto& [name, value] = *sorted[i];
+    if (i + 1 < sorted.size() && sorted[i + 1]->first == name) continue;  // a later one wins
+    if (out.size() > 1) out += ',';
+    AppendQuoted(out, name);
+    out += ':';
+    AppendQuoted(out, IsSecretHeader(name) ? std::string_view("[redacted]") : value);
+  }
+  out += '}';
+  return out;
 }
 
 ClockifyReceiver::ClockifyReceiver(const Config& config, const clockify::JwtVerifier* verifier,
@@ -170,7 +169,8 @@ Result<store::NewWebhook> ClockifyReceiver::Build(
                 "the workspace has not installed the add-on");
   }
   std::string body_workspace;
-  if (!ValidateJsonBody(delivery.body, &body_workspace)) {
+  // Validated in one pass without building a document: the hot path needs only "workspaceId".
+  if (!ScanJson(delivery.body, "workspaceId", &body_workspace)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
   }
   // A body that names a workspace must name the one the signature token belongs to.

@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
@@ -19,6 +21,17 @@ int64_t Utf8CodePoints(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   while (p < end) {
+    // Eight ASCII bytes at a time, none of them NUL: the common case for payloads and headers.
+    if (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, sizeof word);
+      constexpr uint64_t kHigh = 0x8080808080808080ULL, kLow = 0x0101010101010101ULL;
+      if (((word | ((word - kLow) & ~word)) & kHigh) == 0) {
+        p += 8;
+        count += 8;
+        continue;
+      }
+    }
     const unsigned char c = *p;
     if (c < 0x80) {
       if (c == 0) return -1;

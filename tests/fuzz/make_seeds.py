@@ -56,6 +56,7 @@ def sample_seeds(shared: Path, out: Path) -> int:
         template = {k: f"{{{{ webhook.{k} }}}}" for k in keys if k.isidentifier()}
         template["text"] = f"{event}: {{{{ webhook.id | default: 'none' }}}} in {{{{workspace_id}}}}"
         write(out, "fuzz_template", event, json.dumps(template) + "\n--\n" + raw)
+        write(out, "fuzz_json_scan", event, raw)
         write(out, "fuzz_webhook", f"clockify_{event}",
               f":event: {event}\nclockify-webhook-event-type: {event}\n"
               "content-type: application/json\n\n" + raw)
@@ -65,7 +66,7 @@ def sample_seeds(shared: Path, out: Path) -> int:
               ":source: signed\nx-webhook-source: signed\nx-workspace-id: w1\n"
               f"x-event-type: {event}\nwebhook-id: {msg_id}\nwebhook-timestamp: {NOW}\n"
               f"webhook-signature: {signature}\ncontent-type: application/json\n\n" + raw)
-        n += 3
+        n += 4
     return n
 
 

@@ -1199,6 +1199,35 @@ TEST(OpenStoreTest, UnknownUrlsNameTheVariable) {
   }
 }
 
+// Text is checked eight ASCII bytes at a time: a NUL, a stray continuation byte or a multi-byte
+// character must be seen at every offset, also next to and across an eight-byte boundary.
+TEST(StorableTextTest, EveryOffsetOfABadOrMultiByteCharacterIsSeen) {
+  for (size_t k = 0; k < 24; ++k) {
+    const std::string before(k, 'a'), after(k % 9, 'b');
+    EXPECT_TRUE(IsStorableText(before + "\xC3\xA9" + after)) << k;
+    EXPECT_TRUE(IsStorableText(before + "\xF0\x9F\x98\x80" + after)) << k;
+    EXPECT_FALSE(IsStorableText(before + std::string(1, '\0') + after)) << k;
+    EXPECT_FALSE(IsStorableText(before + "\x80" + after)) << k;
+    EXPECT_FALSE(IsStorableText(before + "\xC3" + after)) << k;      // truncated
+    EXPECT_FALSE(IsStorableText(before + "\xED\xA0\x80" + after)) << k;  // a surrogate
+  }
+  // Lengths count characters, not bytes: workspace_id holds 255 of them.
+  NewWebhook row;
+  row.event_type = "NEW_TIME_ENTRY";
+  row.source = "CLOCKIFY";
+  row.status = "received";
+  std::string e255;
+  for (int i = 0; i < 255; ++i) e255 += "\xC3\xA9";
+  row.workspace_id = e255;
+  EXPECT_TRUE(CheckStorable(row));
+  row.workspace_id = e255 + "x";
+  EXPECT_FALSE(CheckStorable(row));
+  row.workspace_id = std::string(255, 'w');
+  EXPECT_TRUE(CheckStorable(row));
+  row.workspace_id = std::string(256, 'w');
+  EXPECT_FALSE(CheckStorable(row));
+}
+
 // The seed's tables, columns and indexes, plus the product's additions.
 TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
   TempDir dir;
@@ -1283,7 +1312,6 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                             "universal_webhook_log(received_at)",
                             "universal_webhook_log(status)",
                             "universal_webhook_log(workspace_id,dedup_key)",
-                            "universal_webhook_log(status,id)",
                             "universal_webhook_flow(workspace_id)",
                             "universal_webhook_flow(trigger_event_type)",
                             "universal_webhook_flow(enabled)",
@@ -1317,6 +1345,20 @@ TEST(SqliteSchemaTest, HasTheSeedTablesColumnsAndIndexes) {
                     "'ix_universal_webhook_flow_execution_webhook_flow_automatic' AND sql LIKE "
                     "'CREATE UNIQUE INDEX%' AND sql LIKE '%WHERE trigger_kind = ''automatic''%'"),
             Set{"ix_universal_webhook_flow_execution_webhook_flow_automatic"});
+  // Every log index costs a write per inserted row: none may repeat another's keys. SQLite ends
+  // every index with the rowid (id), so (status) and (status, id) are the same index.
+  const Set log_keys = strings(
+      "SELECT (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(m.name) "
+      "ORDER BY seqno)) || CASE WHEN (SELECT name FROM pragma_index_info(m.name) ORDER BY seqno "
+      "DESC LIMIT 1) = 'id' THEN '' ELSE ',id' END || CASE WHEN m.sql LIKE '% WHERE %' THEN "
+      "' partial ' || m.name ELSE '' END FROM sqlite_master m WHERE m.type = 'index' AND "
+      "m.tbl_name = 'universal_webhook_log' AND m.name NOT LIKE 'sqlite_autoindex%'");
+  const Set log_indexes = strings(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'universal_webhook_log' "
+      "AND name NOT LIKE 'sqlite_autoindex%'");
+  EXPECT_EQ(log_keys.size(), log_indexes.size()) << "a log index repeats another's keys";
+  EXPECT_EQ(log_indexes.size(), 11u);
+  EXPECT_EQ(log_keys.count("status,id"), 1u);
   sqlite3_close(db);
 }
 

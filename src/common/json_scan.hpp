@@ -1,0 +1,22 @@
+#pragma once
+// A validating single-pass JSON scanner for the webhook hot path: it answers "is this one JSON
+// value?" and picks out one top-level string member, without building a document or copying
+// anything it does not return.
+#include <string>
+#include <string_view>
+
+namespace uwh {
+
+// True when `text` is exactly one JSON value (RFC 8259) with only whitespace around it, accepting
+// what nlohmann::json::accept accepts: a leading UTF-8 byte order mark is skipped, strings must be
+// valid UTF-8 (no overlong forms, no encoded surrogates, nothing above U+10FFFF) with \u escapes
+// paired into valid surrogates, and a number whose value overflows a double is refused. Nesting
+// depth is unbounded (no recursion). One difference, on purpose: nlohmann stops reading at a NUL
+// byte (accepting "{}\0anything"); JSON never holds one, and this refuses it.
+// With a non-empty `key` and an object at the top, `*value` receives the decoded string of the
+// last top-level member named `key` whose value is a string (untouched when there is none). On a
+// false return `*value` is unspecified.
+[[nodiscard]] bool ScanJson(std::string_view text, std::string_view key = {},
+                            std::string* value = nullptr);
+
+}  // namespace uwh
