@@ -72,6 +72,13 @@ Result<InstallationService::Verified> InstallationService::Authenticate(std::str
       return Fail(ErrorCode::kUnauthenticated, "invalid_signature",
                   "the lifecycle token has no workspaceId claim");
     }
+    // Clockify signs user, installation and webhook tokens with the same key and claims pattern.
+    // A user token (the viewing user's, with their workspaceRole) is handed to every user who
+    // opens the sidebar: it never authorizes a lifecycle call.
+    if (!claims->workspace_role.empty()) {
+      return Fail(ErrorCode::kUnauthenticated, "invalid_signature",
+                  "a user token cannot authorize a lifecycle call");
+    }
     claim_workspace = claims->workspace_id;
   }
   if (v.body.is_discarded()) {
@@ -84,7 +91,21 @@ Result<InstallationService::Verified> InstallationService::Authenticate(std::str
     return Fail(ErrorCode::kUnauthenticated, "invalid_signature",
                 "the lifecycle token is for another workspace than the body's workspaceId");
   }
+  if (verifier_ && IsStoredToken(token, v.workspace_id)) {
+    return Fail(ErrorCode::kUnauthenticated, "invalid_signature",
+                "an installation or webhook token cannot authorize a lifecycle call");
+  }
   return v;
+}
+
+// A webhook's signature token (it never expires and travels with every delivery) or the
+// installation token of the workspace, presented as a lifecycle token.
+bool InstallationService::IsStoredToken(std::string_view token, const std::string& workspace_id) {
+  if (directory_.Load(Sha256Hex(token))) return true;
+  auto installation = store_.GetInstallation(workspace_id);
+  if (!installation || installation->addon_token_ciphertext.empty()) return false;
+  auto stored = secrets_.Open(installation->addon_token_ciphertext);
+  return stored && ConstantTimeEquals(*stored, token);
 }
 
 Result<store::Installation> InstallationService::Installed(std::string_view token,

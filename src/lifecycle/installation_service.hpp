@@ -58,6 +58,7 @@ class InstallationService {
   // Verifies the lifecycle token and returns the body parsed, with workspaceId checked equal.
   struct Verified;
   Result<Verified> Authenticate(std::string_view token, std::string_view body);
+  bool IsStoredToken(std::string_view token, const std::string& workspace_id);
 
   const Config& config_;
   store::Store& store_;

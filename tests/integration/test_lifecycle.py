@@ -168,6 +168,34 @@ def test_bad_lifecycle_token_changes_nothing(server, minter, other_keys, hook):
     assert installation(server, fresh_ws) is None
 
 
+@pytest.mark.parametrize("hook", ["installed", "uninstalled", "settings-updated",
+                                  "status-changed"])
+def test_user_webhook_and_installation_tokens_cannot_make_lifecycle_calls(server, minter, hook):
+    """Signed by Clockify's key with the same claims pattern, but not lifecycle tokens: a user
+    token (any user who opens the sidebar has one), a webhook's token (never expires, sent with
+    every delivery) and the installation token are refused and change nothing."""
+    ws = new_workspace()
+    inst = install(server, minter, ws, ["NEW_PROJECT"])
+    others = {"user with role USER": minter.mint("user", ws, role="USER"),
+              "user with role OWNER": minter.mint("user", ws),
+              "webhook": inst["NEW_PROJECT"], "installation": inst.auth_token}
+    for name, tok in others.items():
+        if hook == "installed":
+            body = {"addonId": "dev-addon", "authToken": minter.install(ws), "workspaceId": ws,
+                    "asUser": AS_USER, "apiUrl": "http://127.0.0.1:9/api", "addonUserId": AS_USER,
+                    "webhooks": [{"path": "/webhooks/clockify/NEW_TAG", "webhookType": "ADDON",
+                                  "authToken": minter.webhook(ws)}]}
+        else:
+            body = body_for(hook, ws)
+        before = snapshot(server)
+        r = server.lifecycle(hook, ws, body, token=tok)
+        assert_error(r, 401, "invalid_signature", f"{hook} with the {name} token")
+        assert tok not in r.text
+        assert snapshot(server) == before, f"{hook} with the {name} token changed the database"
+    body = sample_for("NEW_PROJECT", ws, name="still installed")
+    assert_accepted(server.send_webhook("NEW_PROJECT", body, inst["NEW_PROJECT"]))
+
+
 def test_lifecycle_invalid_json(server, minter):
     ws = new_workspace()
     install(server, minter, ws, ["NEW_PROJECT"])

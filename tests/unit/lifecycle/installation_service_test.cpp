@@ -145,6 +145,48 @@ TEST_F(InstallationServiceTest, BadLifecycleTokensChangeNothing) {
   EXPECT_TRUE(listener_.events.empty());
 }
 
+// Clockify signs user, installation and webhook tokens with the same key and claims pattern as
+// lifecycle tokens. None of them may stand in for one: any user who opens the sidebar holds a
+// user token, and a webhook's token never expires and travels with every delivery.
+TEST_F(InstallationServiceTest, OtherTokensOfTheWorkspaceCannotMakeLifecycleCalls) {
+  const std::string body = InstallBody("ws1", {"NEW_PROJECT"});
+  ASSERT_TRUE(service_->Installed(Token(clockify::TokenKind::kLifecycle, "ws1"), body));
+  listener_.events.clear();
+  const json sent = json::parse(body);
+  const std::string webhook_token = sent["webhooks"][0]["authToken"];
+  const std::string installation_token = sent["authToken"];
+  const std::string user_token = Token(clockify::TokenKind::kUser, "ws1");
+  const std::string uninstall = R"({"workspaceId":"ws1"})";
+  const std::string settings =
+      R"({"workspaceId":"ws1","settings":[{"id":"flows.enable_flows","value":false}]})";
+  const std::string inactive = R"({"workspaceId":"ws1","status":"INACTIVE"})";
+  for (const std::string& token : {user_token, webhook_token, installation_token}) {
+    auto u = service_->Uninstalled(token, uninstall);
+    ASSERT_FALSE(u);
+    EXPECT_EQ(u.error().code, "invalid_signature");
+    EXPECT_EQ(u.error().message.find(token), std::string::npos);
+    auto st = service_->SettingsUpdated(token, settings);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, "invalid_signature");
+    auto ch = service_->StatusChanged(token, inactive);
+    ASSERT_FALSE(ch);
+    EXPECT_EQ(ch.error().code, "invalid_signature");
+    auto again = service_->Installed(token, InstallBody("ws1", {"NEW_TAG"}));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, "invalid_signature");
+  }
+  // Nothing changed: still installed and active, the same token, no listener called.
+  auto installation = store_->GetInstallation("ws1");
+  ASSERT_TRUE(installation);
+  EXPECT_TRUE(installation->is_active);
+  EXPECT_EQ(installation->status, "ACTIVE");
+  EXPECT_EQ(installation->settings_json.find("enable_flows"), std::string::npos);
+  EXPECT_TRUE(directory_->Load(Sha256Hex(webhook_token)));
+  EXPECT_TRUE(listener_.events.empty());
+  // A lifecycle token still does it.
+  EXPECT_TRUE(service_->Uninstalled(Token(clockify::TokenKind::kLifecycle, "ws1"), uninstall));
+}
+
 TEST_F(InstallationServiceTest, UnknownWorkspaceIsNotFoundAfterTheTokenCheck) {
   const std::string lt = Token(clockify::TokenKind::kLifecycle, "nope");
   auto r = service_->Uninstalled(lt, R"({"workspaceId":"nope"})");
