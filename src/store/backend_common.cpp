@@ -174,8 +174,15 @@ Result<void> CheckQueueCompletions(std::span<const QueueCompletion> done) {
 
 Result<void> CheckEntities(std::span<const CachedEntity> entities) {
   for (size_t i = 0; i < entities.size(); ++i) {
-    if (entities[i].entity_type.empty() || entities[i].entity_id.empty()) {
+    const CachedEntity& e = entities[i];
+    if (e.entity_type.empty() || e.entity_id.empty()) {
       return Invalid("entity_type and entity_id are required",
+                     "entities[" + std::to_string(i) + "]");
+    }
+    // An id decoded from a webhook may hold any character JSON can escape, NUL included.
+    if (!IsStorableText(e.entity_type) || !IsStorableText(e.entity_id) ||
+        !IsStorableText(e.data_json)) {
+      return Invalid("an entity's type, id and data must be UTF-8 text without NUL characters",
                      "entities[" + std::to_string(i) + "]");
     }
   }

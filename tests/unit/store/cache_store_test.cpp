@@ -95,6 +95,21 @@ TEST_P(CacheStoreTest, UpsertOfABadBatchWritesNothing) {
   EXPECT_TRUE(Ids("ws-1", "project").empty());
 }
 
+// Both backends alike: PostgreSQL's TEXT cannot hold NUL, so neither stores it.
+TEST_P(CacheStoreTest, UnstorableTextInAnEntityIsRefusedAndWritesNothing) {
+  const std::string nul_id("a\0b", 3);
+  for (const CachedEntity& bad :
+       {Entity("project", nul_id, "{}"), Entity("project", "p2", std::string("{\"x\":\"\xff\"}")),
+        Entity(std::string("pro\0ject", 8), "p3", "{}")}) {
+    auto r = store_->UpsertEntities("ws-1", std::vector<CachedEntity>{Entity("project", "p1", "{}"),
+                                                                      bad});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().field, "entities[1]");
+  }
+  EXPECT_TRUE(Ids("ws-1", "project").empty());
+}
+
 TEST_P(CacheStoreTest, DeleteSaysWhetherThereWasOne) {
   Upsert("ws-1", {Entity("project", "p1", "{}")});
   EXPECT_FALSE(store_->DeleteEntity("ws-2", "project", "p1").value());
