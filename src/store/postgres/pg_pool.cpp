@@ -69,4 +69,11 @@ Result<PgResult> Run(ConnectionPool& pool, bool read, std::string_view sql, cons
   return read ? ReadWithConnection(pool, run) : WithConnection(pool, run);
 }
 
+Result<int64_t> Change(ConnectionPool& pool, std::string_view sql, const Params& params,
+                       std::string_view what) {
+  auto r = Run(pool, /*read=*/false, sql, params, what);
+  if (!r) return Fail(r.error());
+  return ChangedRows(r->get());
+}
+
 }  // namespace uwh::store::pg

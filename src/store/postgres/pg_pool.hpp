@@ -92,6 +92,17 @@ auto ReadWithConnection(ConnectionPool& pool, F&& fn)
 [[nodiscard]] Result<PgResult> Run(ConnectionPool& pool, bool read, std::string_view sql,
                                    const Params& params, std::string_view what);
 
+// A write on a pooled connection; the rows it changed.
+[[nodiscard]] Result<int64_t> Change(ConnectionPool& pool, std::string_view sql,
+                                     const Params& params, std::string_view what);
+
+// The parameters of a statement whose only placeholder is $1, the workspace.
+inline Params Workspace(const std::string& workspace_id) {
+  Params p;
+  p.TextNoCopy(1, workspace_id);
+  return p;
+}
+
 // A read of at most one row: `read(Row)`, or the error `missing` when there is none.
 template <typename T, typename Read>
 Result<T> ReadOne(ConnectionPool& pool, std::string_view sql, const Params& params,

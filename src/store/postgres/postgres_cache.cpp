@@ -22,23 +22,11 @@ using namespace sql;  // NOLINT(google-build-using-namespace)
 using pg::Connection;
 using pg::Params;
 using pg::PgResult;
+using pg::Change;
 using pg::Row;
+using pg::Workspace;
 
 namespace {
-
-Params Workspace(const std::string& workspace_id) {
-  Params p;
-  p.TextNoCopy(1, workspace_id);
-  return p;
-}
-
-// A write on a pooled connection; returns the rows it changed.
-Result<int64_t> Change(pg::ConnectionPool& pool, std::string_view sql, const Params& params,
-                       std::string_view what) {
-  auto r = pg::Run(pool, /*read=*/false, sql, params, what);
-  if (!r) return Fail(r.error());
-  return pg::ChangedRows(r->get());
-}
 
 Result<int64_t> ChangeLease(pg::ConnectionPool& pool, std::string_view sql,
                             const std::string& workspace_id, const BootstrapLease& lease,

@@ -21,8 +21,7 @@ using pg::Row;
 namespace {
 
 Params WorkspaceAndId(const std::string& workspace_id, int64_t id) {
-  Params p;
-  p.TextNoCopy(1, workspace_id);
+  Params p = pg::Workspace(workspace_id);
   p.Int(2, id);
   return p;
 }
@@ -101,10 +100,10 @@ Result<Flow> PostgresStore::UpdateFlow(const Flow& flow) {
 }
 
 Result<void> PostgresStore::DeleteFlow(const std::string& workspace_id, int64_t id) {
-  auto r = pg::Run(*pool_, /*read=*/false, kDeleteFlow, WorkspaceAndId(workspace_id, id),
-                   "cannot delete the flow");
-  if (!r) return Fail(r.error());
-  if (pg::ChangedRows(r->get()) == 0) return Fail(FlowNotFound());
+  auto deleted = pg::Change(*pool_, kDeleteFlow, WorkspaceAndId(workspace_id, id),
+                            "cannot delete the flow");
+  if (!deleted) return Fail(deleted.error());
+  if (*deleted == 0) return Fail(FlowNotFound());
   return {};
 }
 
@@ -123,9 +122,9 @@ Result<bool> PostgresStore::PauseFlow(const std::string& workspace_id, int64_t i
   Params p = WorkspaceAndId(workspace_id, id);
   p.TextNoCopy(3, reason);
   p.Time(4, now);
-  auto r = pg::Run(*pool_, /*read=*/false, kPauseFlow, p, "cannot pause the flow");
-  if (!r) return Fail(r.error());
-  return pg::ChangedRows(r->get()) > 0;
+  auto paused = pg::Change(*pool_, kPauseFlow, p, "cannot pause the flow");
+  if (!paused) return Fail(paused.error());
+  return *paused > 0;
 }
 
 Result<FlowCounts> PostgresStore::CountFlows(const std::string& workspace_id) {
@@ -174,9 +173,9 @@ Result<void> PostgresStore::UpdateExecution(const std::string& workspace_id, int
                                             const ExecutionProgress& progress) {
   Params p;
   BindExecutionProgress(p, workspace_id, id, progress);
-  auto r = pg::Run(*pool_, /*read=*/false, kUpdateExecution, p, "cannot update the execution");
-  if (!r) return Fail(r.error());
-  if (pg::ChangedRows(r->get()) == 0) return Fail(ExecutionNotFound());
+  auto updated = pg::Change(*pool_, kUpdateExecution, p, "cannot update the execution");
+  if (!updated) return Fail(updated.error());
+  if (*updated == 0) return Fail(ExecutionNotFound());
   return {};
 }
 

@@ -86,9 +86,9 @@ Result<bool> PostgresStore::RenewQueueLease(const std::string& workspace_id,
   p.TextNoCopy(1, workspace_id);
   p.TextNoCopy(2, owner);
   p.Time(3, lease_until);
-  auto r = pg::Run(*pool_, /*read=*/false, kSetLease, p, "cannot renew a queue lease");
-  if (!r) return Fail(r.error());
-  return pg::ChangedRows(r->get()) > 0;
+  auto renewed = pg::Change(*pool_, kSetLease, p, "cannot renew a queue lease");
+  if (!renewed) return Fail(renewed.error());
+  return *renewed > 0;
 }
 
 Result<void> PostgresStore::ReleaseQueueLease(const std::string& workspace_id,

@@ -19,6 +19,7 @@ using pg::Connection;
 using pg::Params;
 using pg::PgResult;
 using pg::Row;
+using pg::Workspace;
 
 namespace {
 
@@ -74,18 +75,12 @@ Result<Row> OneRow(const PgResult& r, std::string_view what) {
   return Row(r.get(), 0);
 }
 
-Params Workspace(const std::string& workspace_id) {
-  Params p;
-  p.TextNoCopy(1, workspace_id);
-  return p;
-}
-
 // A write that must change a row: `missing` when it changed none.
 Result<void> ChangeOne(pg::ConnectionPool& pool, std::string_view sql, const Params& params,
                        std::string_view what, const Error& missing) {
-  auto r = pg::Run(pool, /*read=*/false, sql, params, what);
-  if (!r) return Fail(r.error());
-  if (pg::ChangedRows(r->get()) == 0) return Fail(missing);
+  auto changed = pg::Change(pool, sql, params, what);
+  if (!changed) return Fail(changed.error());
+  if (*changed == 0) return Fail(missing);
   return {};
 }
 
