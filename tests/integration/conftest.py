@@ -450,6 +450,20 @@ class ServerStartError(AssertionError):
     pass
 
 
+def read_output(proc, lines: list[str], on_listening) -> None:
+    """Reads a uwh process's stdout to its end: each line into `lines` and LOG_LINES (the
+    no-secrets check reads them), and the first "listening" line to `on_listening(obj)`."""
+    heard = False
+    for raw in proc.stdout:
+        line = raw.decode("utf-8", "replace").rstrip("\n")
+        lines.append(line)
+        LOG_LINES.append(line)
+        listening = None if heard else listening_line(line)
+        if listening:
+            heard = True
+            on_listening(listening)
+
+
 def listening_line(line: str) -> dict | None:
     """The JSON log line a uwh process writes once it listens ({"msg":"listening","port":…}),
     or None."""
@@ -530,14 +544,10 @@ class Server:
         return self
 
     def _read_stdout(self, proc):
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            self.lines.append(line)
-            LOG_LINES.append(line)
-            listening = listening_line(line) if self.port is None else None
-            if listening:
-                self.port = int(listening["port"])
-                self._listening.set()
+        def listening(obj):
+            self.port = int(obj["port"])
+            self._listening.set()
+        read_output(proc, self.lines, listening)
 
     def _read_stderr(self, proc):
         for raw in proc.stderr:
@@ -1013,15 +1023,11 @@ class MockClockify:
         return self
 
     def _read(self, proc):
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            self.lines.append(line)
-            LOG_LINES.append(line)
-            listening = listening_line(line) if self.port is None else None
-            if listening:
-                self.port = int(listening["port"])
-                self.workspace_id = listening.get("workspace_id")
-                self._listening.set()
+        def listening(obj):
+            self.port = int(obj["port"])
+            self.workspace_id = obj.get("workspace_id")
+            self._listening.set()
+        read_output(proc, self.lines, listening)
 
     def stop(self, timeout: float = 10.0):
         if self.proc is not None and self.proc.poll() is None:
