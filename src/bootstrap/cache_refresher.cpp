@@ -1,6 +1,8 @@
 #include "bootstrap/cache_refresher.hpp"
 
 #include <array>
+#include <map>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "bootstrap/entity_data.hpp"
@@ -91,39 +93,79 @@ std::vector<std::string> EventTypesWithCacheEffect() {
   return out;
 }
 
-Result<void> CacheRefresher::Consume(const store::WebhookRecord& webhook, const json& payload) {
-  if (webhook.source != "CLOCKIFY") return {};
+std::vector<CacheRefresher::Change> CacheRefresher::ChangesOf(const store::WebhookRecord& webhook,
+                                                             const json& payload) const {
+  std::vector<Change> changes;
+  if (webhook.source != "CLOCKIFY") return changes;
   const auto effect = CacheEffectOf(webhook.event_type);
-  if (!effect) return {};
+  if (!effect) return changes;
   std::vector<const json*> items;
   if (payload.is_array()) {
     for (const auto& item : payload) items.push_back(&item);
   } else {
     items.push_back(&payload);
   }
-  if (effect->action == Action::kDelete) {
-    for (const json* item : items) {
-      const std::string id = IdAt(*item, effect->id_field, effect->entity_type);
-      if (id.empty()) continue;
-      if (auto r = store_.DeleteEntity(webhook.workspace_id, effect->entity_type, id); !r) {
-        return Fail(r.error());
-      }
-    }
-    return {};
-  }
-  std::vector<store::CachedEntity> entities;
   const auto now = clock_.Now();
   for (const json* item : items) {
+    if (effect->action == Action::kDelete) {
+      std::string id = IdAt(*item, effect->id_field, effect->entity_type);
+      if (!id.empty()) changes.push_back(Change{{effect->entity_type, std::move(id), "", now}, true});
+      continue;
+    }
     // Only a body that is the entity (it has its own id) replaces the cached one.
     std::string id = EntityIdOf(*item, effect->entity_type);
     if (id.empty()) continue;
     json data = *item;
     RemoveSecrets(data);
-    entities.push_back(
-        store::CachedEntity{effect->entity_type, std::move(id),
-                            data.dump(-1, ' ', false, json::error_handler_t::replace), now});
+    changes.push_back(Change{{effect->entity_type, std::move(id),
+                              data.dump(-1, ' ', false, json::error_handler_t::replace), now},
+                             false});
   }
-  return store_.UpsertEntities(webhook.workspace_id, entities);
+  return changes;
+}
+
+Result<void> CacheRefresher::Apply(const std::string& workspace_id,
+                                   std::span<const Change> changes) {
+  std::vector<store::CachedEntity> upserts;
+  for (const Change& c : changes) {
+    if (!c.deleted) upserts.push_back(c.entity);
+  }
+  if (auto r = store_.UpsertEntities(workspace_id, upserts); !r) return r;
+  for (const Change& c : changes) {
+    if (!c.deleted) continue;
+    if (auto r = store_.DeleteEntity(workspace_id, c.entity.entity_type, c.entity.entity_id); !r) {
+      return Fail(r.error());
+    }
+  }
+  return {};
+}
+
+Result<void> CacheRefresher::Consume(const store::WebhookRecord& webhook, const json& payload) {
+  std::vector<Change> changes = ChangesOf(webhook, payload);
+  // One webhook's upserts go before its deletes; a body never names one entity twice.
+  return Apply(webhook.workspace_id, changes);
+}
+
+std::vector<Result<void>> CacheRefresher::ConsumeBatch(std::span<const Delivery> batch) {
+  if (batch.empty()) return {};
+  // Only the last change of each entity matters: the batch's end state, written at once.
+  std::map<std::pair<std::string, std::string>, Change> last;
+  const std::string& workspace_id = batch.front().webhook->workspace_id;
+  for (const Delivery& d : batch) {
+    if (d.webhook->workspace_id != workspace_id) return WebhookConsumer::ConsumeBatch(batch);
+    for (Change& c : ChangesOf(*d.webhook, *d.payload)) {
+      auto key = std::make_pair(c.entity.entity_type, c.entity.entity_id);
+      last.insert_or_assign(std::move(key), std::move(c));
+    }
+  }
+  std::vector<Change> changes;
+  changes.reserve(last.size());
+  for (auto& [key, change] : last) changes.push_back(std::move(change));
+  if (auto applied = Apply(workspace_id, changes); !applied) {
+    // One by one, so that each webhook gets its own outcome.
+    return WebhookConsumer::ConsumeBatch(batch);
+  }
+  return std::vector<Result<void>>(batch.size());
 }
 
 }  // namespace uwh::bootstrap

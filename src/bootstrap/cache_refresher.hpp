@@ -5,6 +5,7 @@
 // invitations, time off) leave the cache alone, and so do custom webhooks.
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,8 +40,19 @@ class CacheRefresher final : public ingest::WebhookConsumer {
   // the store's.
   [[nodiscard]] Result<void> Consume(const store::WebhookRecord& webhook,
                                      const nlohmann::json& payload) override;
+  // The batch's end state in one transaction: each entity's last upsert or delete. Should that
+  // fail, the webhooks are consumed one by one, each with its own outcome.
+  [[nodiscard]] std::vector<Result<void>> ConsumeBatch(std::span<const Delivery> batch) override;
 
  private:
+  struct Change {
+    store::CachedEntity entity;  // a delete uses only its type and id
+    bool deleted = false;
+  };
+  std::vector<Change> ChangesOf(const store::WebhookRecord& webhook,
+                                const nlohmann::json& payload) const;
+  Result<void> Apply(const std::string& workspace_id, std::span<const Change> changes);
+
   store::Store& store_;
   const Clock& clock_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <utility>
 
 #include "common/crypto.hpp"
@@ -128,56 +129,82 @@ WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_
     log::Warn("webhook queue: cannot take webhooks", {ws, {"error", taken.error().message}});
     return Drained{now + options_.retry_backoff, false};
   }
-  auto release_at = clock_.Now();
-  std::vector<store::QueueCompletion> done;
-  std::vector<int64_t> untouched;
   const std::vector<store::WebhookRecord>& rows = *taken;
+  // Each row's outcome so far: its payload (nullopt once it failed before the consumers), the
+  // consumers' errors.
+  std::vector<std::optional<json>> payloads(rows.size());
+  std::vector<std::string> errors(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    const store::WebhookRecord& webhook = rows[i];
-    if (Stopping()) {
-      for (size_t k = i; k < rows.size(); ++k) untouched.push_back(rows[k].id);
-      break;
-    }
-    std::string errors;
-    bool retry_later = false;
-    if (webhook.attempts > options_.max_attempts) {
-      errors = "given up after " + std::to_string(options_.max_attempts) + " attempts";
-    } else if (auto payload = ParsePayload(webhook); !payload) {
-      errors = payload.error().message;
+    if (rows[i].attempts > options_.max_attempts) {
+      errors[i] = "given up after " + std::to_string(options_.max_attempts) + " attempts";
+    } else if (auto payload = ParsePayload(rows[i]); !payload) {
+      errors[i] = payload.error().message;
     } else {
-      for (WebhookConsumer* consumer : consumers_) {
-        Result<void> consumed;
-        try {
-          consumed = consumer->Consume(webhook, *payload);
-        } catch (const std::exception& e) {
-          consumed = Fail(ErrorCode::kInternal, "consumer_failed", e.what());
-        }
-        if (consumed) continue;
-        if (consumed.error().kind == ErrorCode::kUnavailable) {
-          retry_later = true;
-          log::Info("webhook queue: webhook left for later",
-                    {ws,
-                     {"webhook_id", std::to_string(webhook.id)},
-                     {"reason", consumed.error().message}});
-          break;
-        }
-        if (!errors.empty()) errors += "; ";
-        errors += consumed.error().message;
-      }
+      payloads[i] = std::move(*payload);
     }
-    if (retry_later) {
-      // This one stays "processing" (its attempt counts) and is the next one taken; the rest of
-      // the batch goes back untouched. Shutting down: the next start takes it up at once.
-      for (size_t k = i + 1; k < rows.size(); ++k) untouched.push_back(rows[k].id);
-      release_at = Stopping() ? clock_.Now() : clock_.Now() + options_.retry_backoff;
+  }
+  // Rows [0, limit) are consumed; a "not now" at row r makes limit r, and that row stays
+  // "processing" (its attempt counts) to be taken first next time.
+  size_t limit = rows.size();
+  std::optional<size_t> retry_row;
+  auto release_at = clock_.Now();
+  for (WebhookConsumer* consumer : consumers_) {
+    if (Stopping()) {
+      limit = 0;  // all of the batch goes back untouched; the next start takes it up
+      retry_row.reset();
+      release_at = clock_.Now();
       break;
     }
-    if (!errors.empty()) {
-      log::Warn("webhook consumed with errors",
-                {ws, {"webhook_id", std::to_string(webhook.id)}, {"error", errors}});
+    std::vector<WebhookConsumer::Delivery> batch;
+    std::vector<size_t> row_of;
+    for (size_t i = 0; i < limit; ++i) {
+      if (!payloads[i]) continue;
+      batch.push_back(WebhookConsumer::Delivery{&rows[i], &*payloads[i]});
+      row_of.push_back(i);
     }
-    done.push_back(store::QueueCompletion{webhook.id, errors.empty() ? "processed" : "error",
-                                          std::move(errors)});
+    if (batch.empty()) continue;
+    std::vector<Result<void>> results;
+    try {
+      results = consumer->ConsumeBatch(batch);
+    } catch (const std::exception& e) {
+      results.assign(batch.size(), Fail(ErrorCode::kInternal, "consumer_failed", e.what()));
+    }
+    bool left_for_later = false;
+    for (size_t k = 0; k < results.size() && k < batch.size(); ++k) {
+      if (results[k]) continue;
+      const size_t i = row_of[k];
+      const Error& error = results[k].error();
+      if (error.kind == ErrorCode::kUnavailable) {
+        log::Info("webhook queue: webhook left for later",
+                  {ws, {"webhook_id", std::to_string(rows[i].id)}, {"reason", error.message}});
+        limit = i;
+        retry_row = i;
+        left_for_later = true;
+        release_at = Stopping() ? clock_.Now() : clock_.Now() + options_.retry_backoff;
+        break;
+      }
+      if (!errors[i].empty()) errors[i] += "; ";
+      errors[i] += error.message;
+    }
+    // A consumer that stopped early without a "not now" breaks its contract: what it did not
+    // take is left for later like a "not now" would.
+    if (!left_for_later && results.size() < batch.size()) {
+      limit = std::min(limit, row_of[results.size()]);
+      retry_row.reset();
+    }
+  }
+  std::vector<store::QueueCompletion> done;
+  for (size_t i = 0; i < limit; ++i) {
+    if (!errors[i].empty()) {
+      log::Warn("webhook consumed with errors",
+                {ws, {"webhook_id", std::to_string(rows[i].id)}, {"error", errors[i]}});
+    }
+    done.push_back(store::QueueCompletion{rows[i].id, errors[i].empty() ? "processed" : "error",
+                                          std::move(errors[i])});
+  }
+  std::vector<int64_t> untouched;
+  for (size_t i = retry_row ? *retry_row + 1 : limit; i < rows.size(); ++i) {
+    untouched.push_back(rows[i].id);
   }
   // One transaction for the whole batch: the consumers' work is at least once anyway, and a
   // crash before it only means these rows are consumed again.

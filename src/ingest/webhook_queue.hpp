@@ -6,12 +6,16 @@
 // Claiming. Order is per workspace, so the unit of claiming is a workspace: a worker first takes
 // the workspace's lease — one row of universal_webhook_queue_lease, taken with a conditional
 // upsert that succeeds only when the lease is free or expired — and, while it holds it, consumes
-// that workspace's unconsumed webhooks oldest first, one at a time. Rows are taken a batch at a
-// time (Options::batch, by one UPDATE that checks the lease in the same statement, so a worker
-// that lost its lease takes nothing) and finished in one transaction (fenced by the owner), then
-// the lease is given up so that busy workspaces share the workers; the next claim goes to the
-// workspace whose oldest waiting webhook is oldest. Workspaces run in parallel on different
-// workers; row N+1 of a workspace is never consumed before row N is done.
+// that workspace's unconsumed webhooks oldest first. Rows are taken a batch at a time
+// (Options::batch, by one UPDATE that checks the lease in the same statement, so a worker that
+// lost its lease takes nothing), handed to each consumer in turn (WebhookConsumer::ConsumeBatch:
+// the cache refresher writes the whole batch in one transaction before the flow executor sees
+// its first webhook, so flows read a cache at least as new as their webhook) and finished in one
+// transaction (fenced by the owner), then the lease is given up so that busy workspaces share
+// the workers; the next claim goes to the workspace whose oldest waiting webhook is oldest.
+// Workspaces run in parallel on different workers; each consumer sees a workspace's webhooks one
+// after the other in id order, and no batch of a workspace starts before the previous one is
+// finished.
 // Nothing here is per process: the same statements give the same guarantees to several
 // instances sharing one PostgreSQL database (owners are instance id + worker number).
 //
@@ -60,7 +64,7 @@ class WebhookQueue {
     int workers = 2;
     std::chrono::milliseconds lease{30000};
     std::chrono::milliseconds poll_interval{1000};
-    int batch = 32;                                 // rows per lease before giving it up
+    int batch = 64;                                 // rows per lease before giving it up
     int max_attempts = 5;                           // claims before a row is marked error
     std::chrono::milliseconds retry_backoff{2000};  // after a kUnavailable consumer error
     std::string instance_id;                        // empty: a random one

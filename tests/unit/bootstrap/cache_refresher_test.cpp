@@ -198,6 +198,104 @@ TEST_F(CacheRefresherTest, BatchBodiesAndSecretsRemoved) {
                                                    "settings":{"theme":"DARK"}})"));
 }
 
+// Everything one store's cache holds, by type and id.
+std::map<std::pair<std::string, std::string>, std::string> Contents(store::Store& store) {
+  std::map<std::pair<std::string, std::string>, std::string> out;
+  const auto counts = store.CountEntitiesByType("ws-1").value();
+  for (const auto& count : counts) {
+    std::optional<std::string> after;
+    for (;;) {
+      auto page = store.ListEntities("ws-1", count.key, after, 500).value();
+      for (const auto& e : page.items) out[{e.entity_type, e.entity_id}] = e.data_json;
+      if (!page.next_after_id) break;
+      after = page.next_after_id;
+    }
+  }
+  return out;
+}
+
+// A batch leaves the cache as the same webhooks one by one do: every real sample, then one
+// project created, renamed and deleted, and a tag deleted and created again, in one batch.
+TEST_F(CacheRefresherTest, ABatchEndsWhereOneByOneEnds) {
+  std::vector<std::pair<std::string, std::string>> events;
+  std::set<std::string> names;
+  for (const auto& file : std::filesystem::directory_iterator(kSamples)) {
+    names.insert(file.path().stem().string());
+  }
+  for (const auto& name : names) events.emplace_back(name, ReadSample(name));
+  json project = json::parse(ReadSample("NEW_PROJECT"));
+  project["id"] = "p-batch";
+  events.emplace_back("NEW_PROJECT", project.dump());
+  project["name"] = "Renamed";
+  events.emplace_back("PROJECT_UPDATED", project.dump());
+  events.emplace_back("PROJECT_DELETED", project.dump());
+  json tag = json::parse(ReadSample("NEW_TAG"));
+  tag["id"] = "t-batch";
+  events.emplace_back("NEW_TAG", tag.dump());
+  events.emplace_back("TAG_DELETED", tag.dump());
+  tag["name"] = "Back again";
+  events.emplace_back("NEW_TAG", tag.dump());
+
+  std::vector<store::WebhookRecord> webhooks;
+  std::vector<json> payloads;
+  for (const auto& [event, body] : events) {
+    store::WebhookRecord w;
+    w.id = static_cast<int64_t>(webhooks.size()) + 1;
+    w.workspace_id = "ws-1";
+    w.event_type = event;
+    w.source = "CLOCKIFY";
+    w.payload = body;
+    webhooks.push_back(w);
+    payloads.push_back(json::parse(body));
+  }
+  for (size_t i = 0; i < webhooks.size(); ++i) {
+    ASSERT_TRUE(refresher_.Consume(webhooks[i], payloads[i])) << webhooks[i].event_type;
+  }
+  auto batched_store = OpenMigrated();
+  CacheRefresher batched(*batched_store, clock_);
+  std::vector<ingest::WebhookConsumer::Delivery> batch;
+  for (size_t i = 0; i < webhooks.size(); ++i) batch.push_back({&webhooks[i], &payloads[i]});
+  const auto results = batched.ConsumeBatch(batch);
+  ASSERT_EQ(results.size(), webhooks.size());
+  for (const auto& r : results) EXPECT_TRUE(r);
+
+  const auto one_by_one = Contents(*store_);
+  EXPECT_EQ(Contents(*batched_store), one_by_one);
+  EXPECT_FALSE(one_by_one.count({"project", "p-batch"}));
+  EXPECT_EQ(json::parse(one_by_one.at({"tag", "t-batch"}))["name"], "Back again");
+  EXPECT_GE(one_by_one.size(), 10u);
+}
+
+// A batch the store refuses (an id with a NUL in it cannot be stored) is consumed one by one:
+// the webhook that carries it fails alone.
+TEST_F(CacheRefresherTest, ABatchTheStoreRefusesFailsOnlyItsBadWebhook) {
+  const std::vector<std::string> bodies = {R"({"id":"t1","name":"a"})",
+                                           R"({"id":"bad\u0000id","name":"b"})",
+                                           R"({"id":"t2","name":"c"})"};
+  std::vector<store::WebhookRecord> webhooks;
+  std::vector<json> payloads;
+  for (const auto& body : bodies) {
+    store::WebhookRecord w;
+    w.id = static_cast<int64_t>(webhooks.size()) + 1;
+    w.workspace_id = "ws-1";
+    w.event_type = "NEW_TAG";
+    w.source = "CLOCKIFY";
+    w.payload = body;
+    webhooks.push_back(w);
+    payloads.push_back(json::parse(body));
+  }
+  std::vector<ingest::WebhookConsumer::Delivery> batch;
+  for (size_t i = 0; i < webhooks.size(); ++i) batch.push_back({&webhooks[i], &payloads[i]});
+  const auto results = refresher_.ConsumeBatch(batch);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0]);
+  EXPECT_FALSE(results[1]);
+  EXPECT_TRUE(results[2]);
+  EXPECT_EQ(Cached("tag", "t1")->at("name"), "a");
+  EXPECT_EQ(Cached("tag", "t2")->at("name"), "c");
+  EXPECT_EQ(Count(), 2);
+}
+
 // The refresher's types are the bootstrap's, so webhooks and the bootstrap fill the same
 // entries; its event types are Clockify's.
 TEST(CacheEffectTest, TypesAreTheBootstrapsAndEventsAreClockifys) {

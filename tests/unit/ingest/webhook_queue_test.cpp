@@ -212,6 +212,89 @@ TEST_F(WebhookQueueTest, EveryWebhookIsConsumedOnceInOrderPerWorkspaceWithWorksp
   EXPECT_EQ(queue.Consumed(), 40u);
 }
 
+// Consumers that write down, in one shared list, who saw which webhook when.
+class SequenceConsumer final : public WebhookConsumer {
+ public:
+  SequenceConsumer(std::string name, std::mutex& mutex, std::vector<std::string>& seen)
+      : name_(std::move(name)), mutex_(mutex), seen_(seen) {}
+  std::function<Result<void>(const store::WebhookRecord&)> behaviour;
+
+  Result<void> Consume(const store::WebhookRecord& webhook, const json&) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      seen_.push_back(name_ + std::to_string(webhook.id));
+    }
+    return behaviour ? behaviour(webhook) : Result<void>{};
+  }
+
+ private:
+  std::string name_;
+  std::mutex& mutex_;
+  std::vector<std::string>& seen_;
+};
+
+// A batch goes through the consumers in turn: the first sees all of it before the second sees
+// any (the cache is written before flows read it), and the next batch waits for both.
+TEST_F(WebhookQueueTest, EachBatchGoesThroughTheConsumersInTurn) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Append("ws-1", "{}"));
+  std::mutex mutex;
+  std::vector<std::string> seen;
+  SequenceConsumer a("a", mutex, seen), b("b", mutex, seen);
+  WebhookQueue queue(*store_, clock_, FastOptions());  // batches of 3
+  queue.AddConsumer(&a);
+  queue.AddConsumer(&b);
+  queue.Start();
+  ASSERT_TRUE(WaitFor([&] { return Status("ws-1", ids[4]) == "processed"; }));
+  queue.Stop();
+  auto name = [&](const char* who, int k) { return who + std::to_string(ids[k]); };
+  const std::vector<std::string> expected = {name("a", 0), name("a", 1), name("a", 2),
+                                             name("b", 0), name("b", 1), name("b", 2),
+                                             name("a", 3), name("a", 4), name("b", 3),
+                                             name("b", 4)};
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(seen, expected);
+}
+
+// "Not now" from the second consumer in the middle of a batch: the rows before it are done,
+// it stays in hand, and the rows after it go back. Once the backoff has passed, the row left in
+// hand is taken again first, alone (as a crashed worker's would be), then the rest.
+TEST_F(WebhookQueueTest, NotNowFromALaterConsumerStopsTheBatchAtThatRow) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(Append("ws-1", "{}"));
+  std::mutex mutex;
+  std::vector<std::string> seen;
+  SequenceConsumer a("a", mutex, seen), b("b", mutex, seen);
+  std::atomic<int> refusals{1};
+  b.behaviour = [&](const store::WebhookRecord& w) -> Result<void> {
+    if (w.id == ids[1] && refusals.fetch_sub(1) > 0) {
+      return Fail(ErrorCode::kUnavailable, "store_unavailable", "database is busy");
+    }
+    return {};
+  };
+  WebhookQueue::Options options = FastOptions();
+  WebhookQueue queue(*store_, clock_, options);
+  queue.AddConsumer(&a);
+  queue.AddConsumer(&b);
+  queue.Start();
+  ASSERT_TRUE(WaitFor([&] { return Status("ws-1", ids[0]) == "processed"; }));
+  EXPECT_EQ(Status("ws-1", ids[1]), "processing");
+  EXPECT_EQ(Status("ws-1", ids[2]), "received");
+  ASSERT_TRUE(WaitFor([&] {
+    clock_.Advance(options.retry_backoff);
+    return Status("ws-1", ids[2]) == "processed";
+  }));
+  queue.Stop();
+  EXPECT_EQ(Status("ws-1", ids[1]), "processed");
+  EXPECT_EQ(store_->GetWebhook("ws-1", ids[1])->attempts, 2);
+  auto name = [&](const char* who, int k) { return who + std::to_string(ids[k]); };
+  const std::vector<std::string> expected = {name("a", 0), name("a", 1), name("a", 2),
+                                             name("b", 0), name("b", 1), name("a", 1),
+                                             name("b", 1), name("a", 2), name("b", 2)};
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(seen, expected);
+}
+
 TEST_F(WebhookQueueTest, AFailingConsumerMarksTheRowErrorAndTheOthersStillRun) {
   const int64_t bad = Append("ws-1", R"({"fail":true})");
   const int64_t good = Append("ws-1", R"({"fail":false})");
