@@ -207,7 +207,7 @@ class SqliteStore::ReadLease {
  public:
   explicit ReadLease(SqliteStore& store) : store_(store) {
     if (store.readers_.empty()) {
-      writer_lock_ = std::unique_lock<std::mutex>(store.writer_mutex_);
+      writer_lock_ = std::unique_lock<sqlite::WriterMutex>(store.writer_mutex_);
       conn_ = store.writer_.get();
       return;
     }
@@ -231,7 +231,7 @@ class SqliteStore::ReadLease {
 
  private:
   SqliteStore& store_;
-  std::unique_lock<std::mutex> writer_lock_;
+  std::unique_lock<sqlite::WriterMutex> writer_lock_;
   Connection* conn_ = nullptr;
 };
 
@@ -263,6 +263,31 @@ class Transaction {
  private:
   SqliteStore::Connection& conn_;
   bool open_ = false;
+};
+
+// Commits, while it lives, that do not wait for the disk (synchronous=NORMAL), on a writer that is
+// otherwise synchronous=FULL. For the queue's own bookkeeping (leases, taking and finishing rows)
+// and the entity cache the queue derives from committed webhooks: in WAL mode such a commit
+// survives a crash of the process, and the next synced commit (the next batch of accepted
+// webhooks) puts it on disk together with everything before it in the log. A power cut can undo
+// only the last of them, which only means webhooks consumed again (delivery is at least once).
+// Accepted webhooks, flows and executions are always synced before anyone is answered. Use under
+// the writer's mutex, outside a transaction.
+class UnsyncedCommits {
+ public:
+  UnsyncedCommits(SqliteStore::Connection& conn, bool synchronous_full)
+      : conn_(conn), active_(synchronous_full) {
+    if (active_) (void)conn_.Exec("PRAGMA synchronous=NORMAL", "pragma");
+  }
+  ~UnsyncedCommits() {
+    if (active_) (void)conn_.Exec("PRAGMA synchronous=FULL", "pragma");
+  }
+  UnsyncedCommits(const UnsyncedCommits&) = delete;
+  UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+
+ private:
+  SqliteStore::Connection& conn_;
+  bool active_;
 };
 
 }  // namespace sqlite

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/writer_mutex.hpp"
 #include "store/store.hpp"
 
 namespace uwh::store {
@@ -206,8 +207,9 @@ class SqliteStore final : public Store {
 
   SqliteStore();
 
-  std::mutex writer_mutex_;
+  sqlite::WriterMutex writer_mutex_;  // the group-commit writer goes first (writer_mutex.hpp)
   std::unique_ptr<Connection> writer_;
+  bool synchronous_full_ = true;
 
   std::mutex readers_mutex_;
   std::condition_variable reader_free_;
