@@ -82,7 +82,7 @@ Result<void> WriteCheckpoints(SqliteStore::Connection& w, const std::string& wor
 // ---- Bootstrap state ----
 
 Result<void> SqliteStore::EnsureBootstrapState(const std::string& workspace_id) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   return RunForWorkspace(*writer_, kEnsureBootstrapState, workspace_id,
                          "cannot create bootstrap state");
 }
@@ -101,7 +101,7 @@ Result<BootstrapState> SqliteStore::GetBootstrapState(const std::string& workspa
 
 Result<bool> SqliteStore::StartBootstrap(const std::string& workspace_id,
                                          const BootstrapLease& lease) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   Transaction tx(w);
   if (auto r = tx.Begin(); !r) return tl::unexpected(r.error());
@@ -124,7 +124,7 @@ Result<bool> SqliteStore::StartBootstrap(const std::string& workspace_id,
 
 Result<bool> SqliteStore::ResumeBootstrap(const std::string& workspace_id,
                                           const BootstrapLease& lease) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto changed =
       RunLease(*writer_, kResumeBootstrap, workspace_id, lease, true, "cannot claim the bootstrap");
   if (!changed) return tl::unexpected(changed.error());
@@ -146,7 +146,7 @@ Result<std::vector<std::string>> SqliteStore::ListResumableBootstraps(TimePoint 
 
 Result<bool> SqliteStore::RenewBootstrapLease(const std::string& workspace_id,
                                               const BootstrapLease& lease) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto changed = RunLease(*writer_, kRenewLease, workspace_id, lease, false,
                           "cannot renew the bootstrap lease");
   if (!changed) return tl::unexpected(changed.error());
@@ -162,7 +162,7 @@ Result<bool> SqliteStore::ReleaseBootstrapLease(const std::string& workspace_id,
 Result<bool> SqliteStore::UpdateBootstrapProgress(const std::string& workspace_id,
                                                   const std::string& owner, int total_endpoints,
                                                   int completed_endpoints, int progress) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kUpdateProgress);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);
@@ -181,7 +181,7 @@ Result<bool> SqliteStore::FinishBootstrap(const std::string& workspace_id, const
                                           const std::string& error_message,
                                           TimePoint completed_at) {
   if (auto ok = CheckBootstrapEnd(status); !ok) return Fail(ok.error());
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kFinishBootstrap);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);
@@ -216,7 +216,7 @@ Result<void> SqliteStore::CommitBootstrapProgress(const std::string& workspace_i
   if (auto ok = CheckEntities(entities); !ok) return ok;
   if (auto ok = CheckCheckpoints(checkpoints); !ok) return ok;
   const TimePoint now = NowIfUnset(lease.now);
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   Transaction tx(w);
   if (auto r = tx.Begin(); !r) return r;
@@ -238,7 +238,7 @@ Result<void> SqliteStore::UpsertEntities(const std::string& workspace_id,
   if (auto ok = CheckEntities(entities); !ok) return ok;
   if (entities.empty()) return {};
   const TimePoint now = std::chrono::system_clock::now();
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   UnsyncedCommits unsynced(*writer_, synchronous_full_);  // a cache the queue derives
   Connection& w = *writer_;
   Transaction tx(w);
@@ -250,7 +250,7 @@ Result<void> SqliteStore::UpsertEntities(const std::string& workspace_id,
 Result<bool> SqliteStore::DeleteEntity(const std::string& workspace_id,
                                        const std::string& entity_type,
                                        const std::string& entity_id) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   UnsyncedCommits unsynced(*writer_, synchronous_full_);  // a cache the queue derives
   auto stmt = writer_->Prepare(kDeleteEntity);
   if (!stmt) return tl::unexpected(stmt.error());
@@ -338,7 +338,7 @@ Result<std::vector<CountByKey>> SqliteStore::CountEntitiesByType(const std::stri
 Result<int64_t> SqliteStore::DeleteEntitiesFetchedBefore(const std::string& workspace_id,
                                                          const std::string& entity_type,
                                                          TimePoint before) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kDeleteTypeBefore);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);
@@ -351,7 +351,7 @@ Result<int64_t> SqliteStore::DeleteEntitiesFetchedBefore(const std::string& work
 Result<int64_t> SqliteStore::PurgeEntitiesFetchedBefore(const std::string& workspace_id,
                                                         TimePoint before, int limit) {
   if (auto ok = CheckBatchLimit(limit); !ok) return Fail(ok.error());
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kPurgeEntitiesBefore);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);

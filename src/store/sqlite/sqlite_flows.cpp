@@ -24,7 +24,7 @@ using namespace sqlite;  // NOLINT(google-build-using-namespace)
 Result<Flow> SqliteStore::CreateFlow(const Flow& flow) {
   if (auto ok = CheckFlow(flow); !ok) return Fail(ok.error());
   const TimePoint created = NowIfUnset(flow.created_at);
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kInsertFlow);
   if (!stmt) return Fail(stmt.error());
   Statement s(*stmt);
@@ -74,7 +74,7 @@ Result<FlowPage> SqliteStore::ListFlows(const std::string& workspace_id,
 Result<Flow> SqliteStore::UpdateFlow(const Flow& flow) {
   if (auto ok = CheckFlow(flow); !ok) return Fail(ok.error());
   const TimePoint now = NowIfUnset(flow.updated_at);
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kUpdateFlow);
   if (!stmt) return Fail(stmt.error());
   Statement s(*stmt);
@@ -90,7 +90,7 @@ Result<Flow> SqliteStore::UpdateFlow(const Flow& flow) {
 }
 
 Result<void> SqliteStore::DeleteFlow(const std::string& workspace_id, int64_t id) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kDeleteFlow);
   if (!stmt) return Fail(stmt.error());
   Statement s(*stmt);
@@ -120,7 +120,7 @@ Result<std::vector<Flow>> SqliteStore::ListTriggeredFlows(const std::string& wor
 
 Result<bool> SqliteStore::PauseFlow(const std::string& workspace_id, int64_t id,
                                     const std::string& reason, TimePoint now) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kPauseFlow);
   if (!stmt) return Fail(stmt.error());
   Statement s(*stmt);
@@ -146,7 +146,7 @@ Result<FlowCounts> SqliteStore::CountFlows(const std::string& workspace_id) {
 
 Result<BeginOutcome> SqliteStore::BeginAutomaticExecution(const FlowExecution& execution) {
   if (auto ok = CheckAutomaticExecution(execution); !ok) return Fail(ok.error());
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   {
     auto stmt = w.Prepare(kBeginAutomatic);
@@ -173,7 +173,7 @@ Result<BeginOutcome> SqliteStore::BeginAutomaticExecution(const FlowExecution& e
 
 Result<FlowExecution> SqliteStore::CreateExecution(const FlowExecution& execution) {
   if (auto ok = CheckOtherExecution(execution); !ok) return Fail(ok.error());
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kInsertExecution);
   if (!stmt) return Fail(stmt.error());
   Statement s(*stmt);
@@ -186,7 +186,7 @@ Result<FlowExecution> SqliteStore::CreateExecution(const FlowExecution& executio
 
 Result<void> SqliteStore::UpdateExecution(const std::string& workspace_id, int64_t id,
                                           const ExecutionProgress& progress) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kUpdateExecution);
   if (!stmt) return Fail(stmt.error());
   Statement s(*stmt);

@@ -207,7 +207,7 @@ class SqliteStore::ReadLease {
  public:
   explicit ReadLease(SqliteStore& store) : store_(store) {
     if (store.readers_.empty()) {
-      writer_lock_ = std::unique_lock<sqlite::WriterMutex>(store.writer_mutex_);
+      writer_lock_ = std::unique_lock<std::mutex>(store.writer_mutex_);
       conn_ = store.writer_.get();
       return;
     }
@@ -231,7 +231,7 @@ class SqliteStore::ReadLease {
 
  private:
   SqliteStore& store_;
-  std::unique_lock<sqlite::WriterMutex> writer_lock_;
+  std::unique_lock<std::mutex> writer_lock_;
   Connection* conn_ = nullptr;
 };
 

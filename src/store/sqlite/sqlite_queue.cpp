@@ -51,7 +51,7 @@ Result<std::optional<std::string>> SqliteStore::ClaimQueueWorkspace(const std::s
 
   const std::string now_text = FormatTimestamp(now);
   const std::string until_text = FormatTimestamp(lease_until);
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   UnsyncedCommits unsynced(*writer_, synchronous_full_);
   auto stmt = writer_->Prepare(kTakeLease);
   if (!stmt) return Fail(stmt.error());
@@ -70,7 +70,7 @@ Result<std::optional<std::string>> SqliteStore::ClaimQueueWorkspace(const std::s
 
 Result<bool> SqliteStore::RenewQueueLease(const std::string& workspace_id, const std::string& owner,
                                           TimePoint lease_until) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   UnsyncedCommits unsynced(*writer_, synchronous_full_);
   auto stmt = writer_->Prepare(kSetLease);
   if (!stmt) return Fail(stmt.error());
@@ -94,7 +94,7 @@ Result<std::vector<WebhookRecord>> SqliteStore::TakeQueuedWebhooks(const std::st
                                                                    TimePoint now,
                                                                    TimePoint lease_until, int max) {
   std::vector<WebhookRecord> out;
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   UnsyncedCommits unsynced(*writer_, synchronous_full_);
   for (const std::string_view sql : {kTakeInterrupted, kTakeReceived}) {
     auto stmt = writer_->Prepare(sql);
@@ -123,7 +123,7 @@ Result<int> SqliteStore::FinishQueuedWebhooks(const std::string& workspace_id,
   if (auto ok = CheckQueueCompletions(done); !ok) return Fail(ok.error());
   if (done.empty() && untouched.empty()) return 0;
   const std::string now_text = FormatTimestamp(now);
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   UnsyncedCommits unsynced(*writer_, synchronous_full_);
   Connection& w = *writer_;
   Transaction tx(w);

@@ -14,7 +14,7 @@ Result<void> SqliteStore::ReplaceWebhookRegistrations(
     const std::string& workspace_id, const std::vector<WebhookRegistration>& registrations) {
   if (auto ok = CheckWebhookRegistrations(workspace_id, registrations); !ok) return ok;
   const TimePoint now = std::chrono::system_clock::now();
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   Transaction tx(w);
   if (auto r = tx.Begin(); !r) return r;

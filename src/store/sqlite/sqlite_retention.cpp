@@ -34,13 +34,13 @@ Result<int64_t> DeleteBatch(SqliteStore::Connection& w, std::string_view sql,
 
 Result<int64_t> SqliteStore::DeleteFinishedWebhooksBefore(const std::string& workspace_id,
                                                           TimePoint before, int limit) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   return DeleteBatch(*writer_, kDeleteFinishedWebhooks, workspace_id, before, limit);
 }
 
 Result<int64_t> SqliteStore::DeleteFlowExecutionsBefore(const std::string& workspace_id,
                                                         TimePoint before, int limit) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   return DeleteBatch(*writer_, kDeleteExecutionsBefore, workspace_id, before, limit);
 }
 

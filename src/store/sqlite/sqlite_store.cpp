@@ -123,7 +123,7 @@ Result<int> SqliteStore::Migrate() {
   if (!migrations) return tl::unexpected(migrations.error());
   const int latest = LatestSchemaVersion();
 
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   if (auto r = w.Exec(kCreateMigrationsTable, "cannot create the migrations table"); !r) {
     return tl::unexpected(r.error());
@@ -190,7 +190,7 @@ Result<Installation> SqliteStore::UpsertInstallation(const Installation& in) {
   row.installed_at = NowIfUnset(in.installed_at);
   row.updated_at = NowIfUnset(in.updated_at);
 
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kUpsertInstallation);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);
@@ -226,7 +226,7 @@ Result<std::vector<Installation>> SqliteStore::ListActiveInstallations() {
 }
 
 Result<void> SqliteStore::DeactivateInstallation(const std::string& workspace_id) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   Transaction tx(w);
   if (auto r = tx.Begin(); !r) return r;
@@ -269,14 +269,14 @@ Result<void> UpdateInstallation(SqliteStore::Connection& w, std::string_view sql
 
 Result<void> SqliteStore::UpdateSettings(const std::string& workspace_id,
                                          const std::string& settings_json) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   return UpdateInstallation(*writer_, kUpdateSettings, workspace_id,
                             settings_json.empty() ? std::string("{}") : settings_json);
 }
 
 Result<void> SqliteStore::UpdateStatus(const std::string& workspace_id, const std::string& status) {
   if (auto ok = CheckStatus(status); !ok) return ok;
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   return UpdateInstallation(*writer_, kUpdateStatus, workspace_id, status);
 }
 
@@ -287,7 +287,7 @@ Result<void> SqliteStore::ReplaceWebhookTokens(const std::string& workspace_id,
                                                const std::vector<WebhookToken>& tokens) {
   if (auto ok = CheckWebhookTokens(workspace_id, route, tokens); !ok) return ok;
 
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   Transaction tx(w);
   if (auto r = tx.Begin(); !r) return r;
@@ -346,8 +346,7 @@ Result<std::vector<AppendOutcome>> SqliteStore::AppendWebhooks(std::span<const N
   outcomes.reserve(batch.size());
   const TimePoint now = std::chrono::system_clock::now();
 
-  // Ahead of the queue and the API: HTTP requests wait for this commit.
-  sqlite::WriterMutex::Priority lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   Connection& w = *writer_;
   auto find = w.Prepare(kFindDuplicate);
   if (!find) return tl::unexpected(find.error());
@@ -475,7 +474,7 @@ std::vector<std::string> SqliteStore::WebhookStatsSqlForTest() {
 Result<CustomSource> SqliteStore::CreateCustomSource(const CustomSource& source) {
   if (auto ok = CheckCustomSource(source); !ok) return tl::unexpected(ok.error());
 
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kInsertCustomSource);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);
@@ -517,7 +516,7 @@ Result<std::vector<CustomSource>> SqliteStore::ListCustomSources(const std::stri
 
 Result<void> SqliteStore::DeleteCustomSource(const std::string& workspace_id,
                                              const std::string& source) {
-  std::lock_guard<sqlite::WriterMutex> lock(writer_mutex_);
+  std::lock_guard<std::mutex> lock(writer_mutex_);
   auto stmt = writer_->Prepare(kDeleteCustomSource);
   if (!stmt) return tl::unexpected(stmt.error());
   Statement s(*stmt);

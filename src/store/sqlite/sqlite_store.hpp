@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite/writer_mutex.hpp"
 #include "store/store.hpp"
 
 namespace uwh::store {
@@ -207,7 +206,7 @@ class SqliteStore final : public Store {
 
   SqliteStore();
 
-  sqlite::WriterMutex writer_mutex_;  // the group-commit writer goes first (writer_mutex.hpp)
+  std::mutex writer_mutex_;
   std::unique_ptr<Connection> writer_;
   bool synchronous_full_ = true;
 
