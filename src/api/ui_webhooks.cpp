@@ -1,4 +1,5 @@
 // GET /ui/webhooks, GET /ui/webhooks/{id}, GET /ui/dashboard (SPEC §4.4).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "api/event_coverage.hpp"
@@ -55,7 +56,16 @@ asio::awaitable<http::Response> ListWebhooks(AppContext& ctx, http::Request& req
   if (!page) co_return ErrorResponse(req, page.error());
   store::WebhookFilter filter;
   if (const auto* v = req.Query("event_type")) filter.event_type = *v;
-  if (const auto* v = req.Query("status")) filter.status = *v;
+  if (const auto* v = req.Query("status"); v != nullptr && !v->empty()) {
+    static constexpr std::string_view kStatuses[] = {"received", "processing", "processed",
+                                                     "error", "skipped_inactive"};
+    if (std::find(std::begin(kStatuses), std::end(kStatuses), *v) == std::end(kStatuses)) {
+      co_return ErrorResponse(req, InvalidField("status", "status must be received, processing, "
+                                                          "processed, error or skipped_inactive")
+                                       .value());
+    }
+    filter.status = *v;
+  }
   if (const auto* v = req.Query("source")) {
     // Either the kind of source or a custom source's name.
     if (*v == "CLOCKIFY" || *v == "CUSTOM") {

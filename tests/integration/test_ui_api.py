@@ -643,6 +643,15 @@ def test_pagination_with_filters(srv, bulk):
         assert pages == [[]], f"{params}: {pages[:1]}"
 
 
+@pytest.mark.parametrize("status", ["bogus", "PROCESSED", "processed ", "received,error"])
+def test_unknown_status_filter_is_400(srv, bulk, status):
+    r = ui_get(srv, "/ui/webhooks", bulk.p.admin, params={"status": status})
+    err = assert_error(r, 400, "validation_failed", f"status={status!r}")
+    assert err.get("field") == "status", err
+    for known in ("received", "processing", "processed", "error", "skipped_inactive"):
+        assert known in err["message"], err
+
+
 def test_pagination_with_time_window(srv, bulk):
     p = bulk.p
     flat = walk(srv, p.admin, {})
