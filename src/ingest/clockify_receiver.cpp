@@ -10,6 +10,13 @@
 namespace uwh::ingest {
 namespace {
 
+// `json` is valid JSON: its first byte after an optional byte order mark and whitespace.
+bool IsObjectOrArray(std::string_view json) {
+  if (json.starts_with("\xEF\xBB\xBF")) json.remove_prefix(3);
+  const size_t first = json.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (json[first] == '{' || json[first] == '[');
+}
+
 using nlohmann::json;
 
 std::string_view HeaderValue(const ClockifyDelivery& d, std::string_view name) {
@@ -172,6 +179,11 @@ Result<store::NewWebhook> ClockifyReceiver::Build(
   // Validated in one pass without building a document: the hot path needs only "workspaceId".
   if (!ScanJson(delivery.body, "workspaceId", &body_workspace)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
+  }
+  // Clockify sends an entity (an object) or a batch of them (an array), never a bare value.
+  if (!IsObjectOrArray(delivery.body)) {
+    return Fail(ErrorCode::kInvalidArgument, "invalid_json",
+                "the body is not a JSON object or array");
   }
   // A body that names a workspace must name the one the signature token belongs to.
   if (!body_workspace.empty() && body_workspace != binding->workspace_id) {

@@ -365,9 +365,9 @@ def test_token_for_another_event(server, world, counted):
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b'{"a":1', b"\xff\xfe{}", b"{}{}",
-                                  b'{"id": "x",}'],
+                                  b'{"id": "x",}', b"42", b'"text"', b"null", b" true "],
                          ids=["garbage", "empty", "truncated", "bad-utf8", "two-values",
-                              "trailing-comma"])
+                              "trailing-comma", "number", "string", "null", "bool"])
 def test_invalid_json(server, world, counted, body):
     with counted():
         r = server.send_webhook("NEW_PROJECT", body, token_for(world, "NEW_PROJECT"))
