@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/ui_auth.hpp"
+#include "common/json_parse.hpp"
 #include "ingest/custom_receiver.hpp"
 
 namespace uwh::api {
@@ -32,7 +33,7 @@ asio::awaitable<http::Response> Create(AppContext& ctx, http::Request& req) {
   auto caller = co_await AuthenticateUi(ctx, req);
   if (!caller) co_return ErrorResponse(req, caller.error());
   if (auto ok = RequireWrite(*caller); !ok) co_return ErrorResponse(req, ok.error());
-  const json body = json::parse(req.body, nullptr, false);
+  const json body = ParseJson(req.body);
   if (body.is_discarded()) {
     co_return ErrorResponse(req, Error::Make(ErrorCode::kInvalidArgument, "invalid_json",
                                              "the body is not valid JSON"));

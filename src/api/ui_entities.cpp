@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/ui_auth.hpp"
+#include "common/json_parse.hpp"
 
 namespace uwh::api {
 namespace {
@@ -36,7 +37,7 @@ asio::awaitable<http::Response> List(AppContext& ctx, http::Request& req) {
   if (!page) co_return ErrorResponse(req, page.error());
   json items = json::array();
   for (const auto& e : page->items) {
-    json data = json::parse(e.data_json, nullptr, false);
+    json data = ParseJson(e.data_json);
     json item = {{"entity_type", e.entity_type},
                  {"entity_id", e.entity_id},
                  {"fetched_at", FormatTimestamp(e.fetched_at)}};

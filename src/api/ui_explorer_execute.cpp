@@ -3,6 +3,7 @@
 
 #include "api/ui_auth.hpp"
 #include "clockify/request_builder.hpp"
+#include "common/json_parse.hpp"
 #include "lifecycle/settings.hpp"
 
 namespace uwh::api {
@@ -30,7 +31,7 @@ asio::awaitable<http::Response> Execute(AppContext& ctx, http::Request& req) {
                          "no OpenAPI document: set UNIVERSAL_WEBHOOK_OPENAPI_PATH or "
                          "UNIVERSAL_WEBHOOK_OPENAPI_URL"));
   }
-  const json body = json::parse(req.body, nullptr, false);
+  const json body = ParseJson(req.body);
   if (body.is_discarded() || !body.is_object()) {
     co_return ErrorResponse(req, Error::Make(ErrorCode::kInvalidArgument, "invalid_json",
                                              "the body must be a JSON object"));
@@ -56,7 +57,7 @@ asio::awaitable<http::Response> Execute(AppContext& ctx, http::Request& req) {
     return ctx.api_client->Call(*target, *request);
   });
   if (!response) co_return ErrorResponse(req, response.error());
-  json data = json::parse(response->body, nullptr, false);
+  json data = ParseJson(response->body);
   if (data.is_discarded()) data = response->body.empty() ? json() : json(response->body);
   json out = {{"status_code", response->status_code},
               {"ok", response->ok()},

@@ -12,6 +12,7 @@
 
 #include "api/ui_auth.hpp"
 #include "api/webhook_payload.hpp"
+#include "common/json_parse.hpp"
 #include "flows/conditions.hpp"
 #include "flows/jsonpath/jsonpath.hpp"
 
@@ -29,7 +30,7 @@ Error Invalid(const std::string& field, const std::string& message) {
 asio::awaitable<http::Response> Preview(AppContext& ctx, http::Request& req) {
   auto caller = co_await AuthenticateUi(ctx, req);
   if (!caller) co_return ErrorResponse(req, caller.error());
-  const json body = json::parse(req.body, nullptr, false);
+  const json body = ParseJson(req.body);
   if (body.is_discarded() || !body.is_object()) {
     co_return ErrorResponse(req, Error::Make(ErrorCode::kInvalidArgument, "invalid_json",
                                              "the body must be a JSON object"));

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "common/json_parse.hpp"
+
 namespace uwh::api {
 
 using nlohmann::json;
@@ -44,7 +46,7 @@ Result<int64_t> PathId(const http::Request& req, const std::string& what) {
 }
 
 Result<json> JsonObjectBody(const http::Request& req) {
-  json body = json::parse(req.body, nullptr, false);
+  json body = ParseJson(req.body);
   if (body.is_discarded()) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
   }

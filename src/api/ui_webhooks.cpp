@@ -4,10 +4,11 @@
 
 #include "api/event_coverage.hpp"
 #include "api/ui_auth.hpp"
-#include "api/ui_params.hpp"
 #include "api/ui_bootstrap.hpp"
+#include "api/ui_params.hpp"
 #include "api/webhook_payload.hpp"
 #include "clockify/event_types.hpp"
+#include "common/json_parse.hpp"
 #include "flows/records.hpp"
 #include "ingest/custom_receiver.hpp"
 #include "lifecycle/settings.hpp"
@@ -120,7 +121,7 @@ asio::awaitable<http::Response> GetWebhook(AppContext& ctx, http::Request& req) 
   body["processed_at"] =
       record->processed_at ? json(FormatTimestamp(*record->processed_at)) : json();
   body["payload"] = WebhookPayloadJson(*record);
-  json headers = json::parse(record->headers_json, nullptr, false);
+  json headers = ParseJson(record->headers_json);
   body["headers"] = headers.is_discarded() ? json::object() : headers;
   json executions = json::array();
   for (const auto& e : data->executions) executions.push_back(flows::ExecutionToJson(e));
@@ -234,8 +235,8 @@ asio::awaitable<http::Response> Dashboard(AppContext& ctx, http::Request& req) {
 
 nlohmann::json WebhookPayloadJson(const store::WebhookRecord& record) {
   json payload = record.content_type == "application/x-www-form-urlencoded"
-                     ? json::parse(ingest::FormToJson(record.payload), nullptr, false)
-                     : json::parse(record.payload, nullptr, false);
+                     ? ParseJson(ingest::FormToJson(record.payload))
+                     : ParseJson(record.payload);
   return payload.is_discarded() ? json(record.payload) : payload;
 }
 

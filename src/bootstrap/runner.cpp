@@ -13,6 +13,7 @@
 
 #include "bootstrap/entity_data.hpp"
 #include "bootstrap/plan.hpp"
+#include "common/json_parse.hpp"
 #include "common/logging.hpp"
 #include "common/metrics.hpp"
 #include "lifecycle/settings.hpp"
@@ -92,7 +93,7 @@ std::string DescribeFailure(const std::string& operation_id, const clockify::Api
            " got no answer from Clockify: " + (r.error.empty() ? "no response" : r.error);
   }
   std::string text = operation_id + " answered " + std::to_string(r.status_code);
-  const json body = json::parse(r.body, nullptr, false);
+  const json body = ParseJson(r.body);
   if (body.is_object()) {
     if (auto m = body.find("message"); m != body.end() && m->is_string()) {
       std::string message = m->get<std::string>();
@@ -538,7 +539,7 @@ class Execution {
       }
       const clockify::ApiResponse& r = **called;
       // An empty 2xx body lists nothing.
-      json body = r.ok() && !r.body.empty() ? json::parse(r.body, nullptr, false) : json();
+      json body = r.ok() && !r.body.empty() ? ParseJson(r.body) : json();
       if (!r.ok() || body.is_discarded()) {
         const std::string why = r.ok() ? e.operation_id + " answered something that is not JSON"
                                        : DescribeFailure(e.operation_id, r);

@@ -19,4 +19,13 @@ namespace uwh {
 [[nodiscard]] bool ScanJson(std::string_view text, std::string_view key = {},
                             std::string* value = nullptr);
 
+// JSON nested deeper than this is refused wherever it comes in (webhook bodies, API requests,
+// answers from Clockify and http actions): nlohmann's parser and serialiser recurse, and a deep
+// enough document exhausts a thread's stack. Real payloads nest a handful of levels.
+inline constexpr int kMaxJsonDepth = 256;
+
+// False when an array or object in `text` is nested deeper than `max_depth` (brackets inside
+// strings do not count). It does not validate: run it beside a parser, not instead of one.
+[[nodiscard]] bool JsonDepthAtMost(std::string_view text, int max_depth = kMaxJsonDepth);
+
 }  // namespace uwh

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "clockify/request_builder.hpp"
+#include "common/json_parse.hpp"
 
 namespace uwh::flows {
 
@@ -42,7 +43,7 @@ std::string Escape(const std::string& s) {
 
 json ParseBody(const std::string& body) {
   if (body.empty()) return nullptr;
-  json parsed = json::parse(body, nullptr, false);
+  json parsed = ParseJson(body);
   return parsed.is_discarded() ? json(body) : parsed;
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "common/json_parse.hpp"
 #include "common/logging.hpp"
 #include "common/metrics.hpp"
 #include "flows/records.hpp"
@@ -43,8 +44,8 @@ std::string EntityId(const json& payload) {
 
 json ParsePayload(const store::WebhookRecord& w) {
   json payload = w.content_type == "application/x-www-form-urlencoded"
-                     ? json::parse(ingest::FormToJson(w.payload), nullptr, false)
-                     : json::parse(w.payload, nullptr, false);
+                     ? ParseJson(ingest::FormToJson(w.payload))
+                     : ParseJson(w.payload);
   return payload.is_discarded() ? json() : payload;
 }
 
@@ -82,7 +83,7 @@ std::function<std::optional<json>(const std::string&, const std::string&)> Cache
                                 const std::string& id) -> std::optional<json> {
     auto found = store.FindCachedEntity(workspace_id, type, id);
     if (!found || !*found) return std::nullopt;
-    json data = json::parse(**found, nullptr, false);
+    json data = ParseJson(**found);
     if (data.is_discarded()) return std::nullopt;
     return data;
   };
@@ -171,8 +172,8 @@ Result<std::shared_ptr<const CompiledFlow>> FlowExecutor::Compiled(const store::
       return it->second.compiled;
     }
   }
-  const json conditions = json::parse(flow.conditions_json, nullptr, false);
-  const json actions = json::parse(flow.actions_json, nullptr, false);
+  const json conditions = ParseJson(flow.conditions_json);
+  const json actions = ParseJson(flow.actions_json);
   auto compiled = CompileFlow(conditions.is_discarded() ? json() : conditions,
                               actions.is_discarded() ? json() : actions, catalog_);
   if (!compiled) return Fail(compiled.error());
@@ -408,8 +409,8 @@ Result<void> FlowExecutor::Resume(const store::FlowExecution& execution, const W
                                   const store::WebhookRecord& webhook, const json& payload) {
   RunState state;
   state.execution = execution;
-  const json snapshot = json::parse(execution.flow_json, nullptr, false);
-  const json result = json::parse(execution.result_json, nullptr, false);
+  const json snapshot = ParseJson(execution.flow_json);
+  const json result = ParseJson(execution.result_json);
   if (result.is_object() && result.contains("actions") && result["actions"].is_array()) {
     state.records = result["actions"];
   }
@@ -548,8 +549,8 @@ Result<json> FlowExecutor::Test(const store::Flow& flow, const TestInput& input,
     webhook.source = source;
     webhook.received_at = clock_.Now();
   }
-  const json conditions = json::parse(flow.conditions_json, nullptr, false);
-  const json actions = json::parse(flow.actions_json, nullptr, false);
+  const json conditions = ParseJson(flow.conditions_json);
+  const json actions = ParseJson(flow.actions_json);
   auto compiled = CompileFlow(conditions.is_discarded() ? json() : conditions,
                               actions.is_discarded() ? json() : actions, catalog_);
   if (!compiled) return Fail(compiled.error());
@@ -628,7 +629,7 @@ Result<int> FlowExecutor::RecoverAbandoned() {
   if (!abandoned) return Fail(abandoned.error());
   int n = 0;
   for (const auto& e : *abandoned) {
-    json result = json::parse(e.result_json, nullptr, false);
+    json result = ParseJson(e.result_json);
     json records =
         result.is_object() && result.contains("actions") ? result["actions"] : json::array();
     std::string status = "interrupted";

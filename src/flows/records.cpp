@@ -1,6 +1,7 @@
 #include "flows/records.hpp"
 
 #include "common/clock.hpp"
+#include "common/json_parse.hpp"
 
 namespace uwh::flows {
 
@@ -9,7 +10,7 @@ using nlohmann::json;
 namespace {
 
 json ParseOr(const std::string& text, json fallback) {
-  json parsed = json::parse(text, nullptr, false);
+  json parsed = ParseJson(text);
   return parsed.is_discarded() ? fallback : parsed;
 }
 

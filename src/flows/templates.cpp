@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_parse.hpp"
+
 namespace uwh::flows {
 
 using nlohmann::json;
@@ -360,7 +362,7 @@ class StringParser {
     } else {
       return Error("expected a JSON literal after 'default:'");
     }
-    out = json::parse(text_.substr(start, pos_ - start), nullptr, /*allow_exceptions=*/false);
+    out = ParseJson(text_.substr(start, pos_ - start));
     if (out.is_discarded()) {
       pos_ = start;
       return Error("invalid JSON literal after 'default:'");

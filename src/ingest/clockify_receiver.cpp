@@ -5,6 +5,7 @@
 
 #include "clockify/event_types.hpp"
 #include "common/crypto.hpp"
+#include "common/json_parse.hpp"
 #include "common/json_scan.hpp"
 
 namespace uwh::ingest {
@@ -59,6 +60,11 @@ void AppendQuoted(std::string& out, std::string_view text) {
 }
 
 }  // namespace
+
+tl::unexpected<Error> TooDeep() {
+  return Fail(ErrorCode::kInvalidArgument, "invalid_json",
+              "the body is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+}
 
 std::string RedactedHeadersJson(const std::vector<std::pair<std::string, std::string>>& headers) {
   // The usual headers are printable ASCII: written directly, the same text nlohmann's dump of
@@ -127,7 +133,7 @@ Result<CheckedDelivery> ClockifyReceiver::Check(const ClockifyDelivery& delivery
   if (!verifier_) {
     out.workspace_hint = std::string(HeaderValue(delivery, "clockify-webhook-workspace-id"));
     if (out.workspace_hint.empty()) {
-      const json body = json::parse(delivery.body, nullptr, false);
+      const json body = ParseJson(delivery.body);
       if (body.is_object() && body.contains("workspaceId") && body["workspaceId"].is_string()) {
         out.workspace_hint = body["workspaceId"].get<std::string>();
       }
@@ -180,6 +186,7 @@ Result<store::NewWebhook> ClockifyReceiver::Build(
   if (!ScanJson(delivery.body, "workspaceId", &body_workspace)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
   }
+  if (!JsonDepthAtMost(delivery.body)) return TooDeep();
   // Clockify sends an entity (an object) or a batch of them (an array), never a bare value.
   if (!IsObjectOrArray(delivery.body)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json",

@@ -59,6 +59,9 @@ class ClockifyReceiver {
 
 // Headers as a JSON object for storage, with secret values replaced by "[redacted]".
 std::string RedactedHeadersJson(const std::vector<std::pair<std::string, std::string>>& headers);
+
+// 400 invalid_json for a webhook body nested deeper than kMaxJsonDepth (common/json_scan.hpp).
+tl::unexpected<Error> TooDeep();
 // True for header names whose values are secrets.
 bool IsSecretHeader(std::string_view lower_name);
 

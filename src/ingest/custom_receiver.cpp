@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "common/json_parse.hpp"
 #include "ingest/clockify_receiver.hpp"
 #include "lifecycle/settings.hpp"
 
@@ -158,7 +159,8 @@ Result<store::NewWebhook> CustomReceiver::Prepare(const CustomDelivery& d) const
   if (is_form) {
     body = json::parse(FormToJson(d.body));
   } else {
-    body = json::parse(d.body, nullptr, false);
+    if (!JsonDepthAtMost(d.body)) return TooDeep();
+    body = ParseJson(d.body);
     if (body.is_discarded()) {
       return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
     }

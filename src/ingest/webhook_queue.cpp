@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/crypto.hpp"
+#include "common/json_parse.hpp"
 #include "common/logging.hpp"
 #include "common/metrics.hpp"
 #include "ingest/custom_receiver.hpp"
@@ -27,8 +28,8 @@ constexpr int kWorkerNice = 10;
 // The payload as consumers see it: the JSON body, or a form body as an object of its fields.
 Result<json> ParsePayload(const store::WebhookRecord& row) {
   json payload = row.content_type == "application/x-www-form-urlencoded"
-                     ? json::parse(FormToJson(row.payload), nullptr, false)
-                     : json::parse(row.payload, nullptr, false);
+                     ? ParseJson(FormToJson(row.payload))
+                     : ParseJson(row.payload);
   if (payload.is_discarded()) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the stored payload is not JSON");
   }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "clockify/event_types.hpp"
+#include "common/json_parse.hpp"
 #include "common/logging.hpp"
 #include "lifecycle/settings.hpp"
 
@@ -56,7 +57,7 @@ void InstallationService::AddListener(LifecycleListener* listener) {
 Result<InstallationService::Verified> InstallationService::Authenticate(std::string_view token,
                                                                         std::string_view body) {
   Verified v;
-  v.body = json::parse(body, nullptr, false);
+  v.body = ParseJson(body);
   std::string claim_workspace;
   if (verifier_) {
     if (token.empty()) {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/json_parse.hpp"
+
 namespace uwh::lifecycle {
 namespace {
 
@@ -95,9 +97,9 @@ Result<void> Put(json& merged, const std::string& id, const json& value, const s
 }  // namespace
 
 Result<std::string> MergeSettings(std::string_view stored_json, std::string_view settings_json) {
-  json merged = json::parse(stored_json, nullptr, false);
+  json merged = ParseJson(stored_json);
   if (!merged.is_object()) merged = json::object();
-  const json input = json::parse(settings_json, nullptr, false);
+  const json input = ParseJson(settings_json);
   if (input.is_discarded()) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "settings are not valid JSON",
                 "settings");
@@ -137,7 +139,7 @@ Result<std::string> MergeSettings(std::string_view stored_json, std::string_view
 WorkspaceSettings EffectiveSettings(const WorkspaceSettings& defaults,
                                     std::string_view stored_json) {
   WorkspaceSettings out = defaults;
-  const json stored = json::parse(stored_json, nullptr, false);
+  const json stored = ParseJson(stored_json);
   if (!stored.is_object()) return out;
   for (const auto& spec : kSpecs) {
     auto it = stored.find(std::string(spec.id));

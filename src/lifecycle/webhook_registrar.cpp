@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "clockify/event_types.hpp"
+#include "common/json_parse.hpp"
 #include "common/logging.hpp"
 
 namespace uwh::lifecycle {
@@ -32,7 +33,7 @@ std::string Excerpt(std::string_view text) {
 
 // Clockify's reason for a refusal: its {"message": …} when there is one, else the body.
 std::string ClockifyReason(const clockify::ApiResponse& r) {
-  const json body = json::parse(r.body, nullptr, false);
+  const json body = ParseJson(r.body);
   std::string message = body.is_object() ? StringField(body, "message") : std::string();
   if (message.empty()) message = Excerpt(r.body);
   return "Clockify answered " + std::to_string(r.status_code) +
@@ -101,7 +102,7 @@ RegistrationPlan PlanRegistrations(const std::vector<std::string>& wanted,
 }
 
 Result<std::vector<ListedWebhook>> ParseWebhookList(std::string_view body) {
-  const json doc = json::parse(body, nullptr, false);
+  const json doc = ParseJson(body);
   const json* list = nullptr;
   if (doc.is_array()) {
     list = &doc;
@@ -311,7 +312,7 @@ Result<std::vector<store::WebhookRegistration>> WebhookRegistrar::Reconcile(
                        {"triggerSource", json::array({workspace_id})}};
     auto created = Call(*target, "POST", "", body.dump(), "createWebhook");
     if (created && created->ok()) {
-      const json answer = json::parse(created->body, nullptr, false);
+      const json answer = ParseJson(created->body);
       const std::string id = answer.is_object() ? StringField(answer, "id") : std::string();
       const std::string token = answer.is_object() ? StringField(answer, "authToken") : std::string();
       if (!id.empty() && !token.empty()) {

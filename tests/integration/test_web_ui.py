@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (REPO, Server, assert_accepted, assert_error, http, install, new_workspace,
-                      sample_for, ui_get, user_token)
+from conftest import (REPO, Server, assert_accepted, assert_error, create_custom_source, http,
+                      install, new_workspace, sample_for, send_custom, ui_get, user_token)
 
 WEB = REPO / "web"
 
@@ -149,6 +149,34 @@ def test_preview_on_a_given_payload_and_truncation(srv, tenant):
     out = r.json()
     assert out["count"] == 70 and out["truncated"] is True
     assert [n["value"] for n in out["nodes"]] == list(range(50))
+
+
+def test_json_nested_too_deep_is_refused_everywhere_and_the_server_stays_up(srv, tenant):
+    # nlohmann recurses: 100,000 levels used to be accepted as a webhook and then crash the
+    # server (stack overflow) whenever the webhook was opened, previewed or tested.
+    deep = b"[" * 100000 + b"]" * 100000
+    t = tenant["admin"]
+    r = srv.send_webhook("NEW_PROJECT", deep, tenant["inst"]["NEW_PROJECT"])
+    err = assert_error(r, 400, "invalid_json", "deep Clockify webhook")
+    assert "nested deeper than 256 levels" in err["message"], err
+    assert create_custom_source(srv, t, "deep-json", open_source=True).status_code == 201
+    r = send_custom(srv, "deep-json", deep, workspace=tenant["ws"])
+    assert "nested deeper than 256" in assert_error(r, 400, "invalid_json", "deep custom")["message"]
+    body = b'{"path":"$","payload":' + deep + b"}"
+    r = srv.post("/ui/jsonpath/preview", data=body, headers={"X-Addon-Token": t})
+    assert_error(r, 400, "invalid_json", "deep preview payload")
+    body = b'{"operation_id":"createNewProject","parameters":{"body":' + deep + b"}}"
+    r = srv.post("/ui/api-explorer/execute", data=body, headers={"X-Addon-Token": t})
+    assert_error(r, 400, "invalid_json", "deep explorer body")
+    # At the bound it is an ordinary webhook: stored, consumed, opened.
+    edge = b"[" * 256 + b"]" * 256
+    wid = assert_accepted(srv.send_webhook("NEW_PROJECT", edge, tenant["inst"]["NEW_PROJECT"]))
+    r = srv.get(f"/ui/webhooks/{wid}", headers={"X-Addon-Token": t})
+    assert r.status_code == 200, r.text[:300]
+    assert json.dumps(r.json()["payload"], separators=(",", ":")) == edge.decode()
+    r = preview(srv, t, {"path": "$[0][0]", "webhook_id": wid})
+    assert r.status_code == 200 and r.json()["count"] == 1, r.text[:300]
+    assert srv.get("/healthz").status_code == 200
 
 
 def test_preview_refuses_bad_input_clearly(srv, tenant, minter):

@@ -3,6 +3,7 @@
 // nlohmann notes. Inputs: hand-written cases with their expected answers, the RFC 9535 CTS
 // documents, Clockify's sample webhooks, their truncations and byte mutations, and random token
 // soup (fixed seeds, so a failure repeats).
+#include "common/json_parse.hpp"
 #include "common/json_scan.hpp"
 
 #include <gtest/gtest.h>
@@ -216,6 +217,29 @@ TEST(JsonScanTest, DeepNestingNeedsNoRecursion) {
   for (int i = 0; i < depth; ++i) objects += "{\"a\":";
   objects += "1" + std::string(depth, '}');
   EXPECT_TRUE(ScanJson(objects, "a", nullptr));
+}
+
+// The nesting bound: arrays and objects count, brackets in strings (escaped quotes included) do
+// not, and ParseJson treats a deeper document like one that is not JSON.
+TEST(JsonScanTest, JsonDepthAtMostCountsArraysAndObjectsOutsideStrings) {
+  auto nested = [](int depth) {
+    std::string text;
+    for (int i = 0; i < depth; ++i) text += (i % 2 == 0) ? "[" : "{\"k\":";
+    text += "1";
+    for (int i = depth - 1; i >= 0; --i) text += (i % 2 == 0) ? "]" : "}";
+    return text;
+  };
+  EXPECT_TRUE(JsonDepthAtMost(nested(kMaxJsonDepth)));
+  EXPECT_FALSE(JsonDepthAtMost(nested(kMaxJsonDepth + 1)));
+  EXPECT_TRUE(JsonDepthAtMost(nested(3), 3));
+  EXPECT_FALSE(JsonDepthAtMost(nested(4), 3));
+  EXPECT_TRUE(JsonDepthAtMost("[1,[2],[3],{\"a\":[4]}]", 3));  // siblings do not add up
+  EXPECT_TRUE(JsonDepthAtMost(R"(["[[[[", "\"[[[[", {"{{{{": "}}}}"}])", 2));
+  EXPECT_TRUE(JsonDepthAtMost(""));
+  EXPECT_TRUE(ParseJson(nested(kMaxJsonDepth)).is_array());
+  EXPECT_TRUE(ParseJson(nested(100000)).is_discarded());
+  EXPECT_TRUE(ParseJson("{not json").is_discarded());
+  EXPECT_EQ(ParseJson(R"({"a":[1,2]})"), nlohmann::json::parse(R"({"a":[1,2]})"));
 }
 
 TEST(JsonScanTest, AgreesWithNlohmannOnTheJsonPathCtsDocuments) {
