@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/ui_auth.hpp"
+#include "bootstrap/entity_data.hpp"
 #include "clockify/request_builder.hpp"
 #include "common/json_parse.hpp"
 #include "lifecycle/settings.hpp"
@@ -59,6 +60,8 @@ asio::awaitable<http::Response> Execute(AppContext& ctx, http::Request& req) {
   if (!response) co_return ErrorResponse(req, response.error());
   json data = ParseJson(response->body);
   if (data.is_discarded()) data = response->body.empty() ? json() : json(response->body);
+  // Clockify answers with secrets of its own (a webhook's authToken signs its deliveries).
+  bootstrap::RedactSecrets(data);
   json out = {{"status_code", response->status_code},
               {"ok", response->ok()},
               {"latency_ms", response->latency.count()},

@@ -47,6 +47,20 @@ void RemoveSecrets(json& entity) {
   }
 }
 
+void RedactSecrets(json& value) {
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (IsSecretName(it.key())) {
+        *it = "[redacted]";
+      } else {
+        RedactSecrets(*it);
+      }
+    }
+  } else if (value.is_array()) {
+    for (auto& item : value) RedactSecrets(item);
+  }
+}
+
 std::string EntityIdOf(const json& entity, const std::string& base_type) {
   if (!entity.is_object()) return {};
   if (auto it = entity.find("id"); it != entity.end()) {

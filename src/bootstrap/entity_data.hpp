@@ -9,6 +9,8 @@ namespace uwh::bootstrap {
 // a webhook's authToken —, "secret", "password", "apikey"; case-insensitive): the cache is shown
 // to UI users and filled into templates, and must never hold a secret.
 void RemoveSecrets(nlohmann::json& entity);
+// The same members, kept with "[redacted]" as their value (what the API explorer shows).
+void RedactSecrets(nlohmann::json& value);
 
 // The entity's id: its "id" (a string, or a number written as text), else the "id" of the
 // member named after its type (an approval request's list item is {"approvalRequest":{"id":…}}).

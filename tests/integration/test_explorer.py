@@ -326,3 +326,26 @@ def test_the_explorer_needs_credentials(clockify):
     r = clockify.server.post("/ui/api-explorer/execute", data=b"{not json",
                              headers=ui_headers(clockify.token()))
     assert_error(r, 400, "invalid_json")
+
+
+def test_secrets_in_clockifys_answers_are_redacted(clockify):
+    # Clockify lists a workspace's webhooks with the authToken that signs their deliveries; the
+    # explorer shows that the member is there, never its value.
+    r = clockify.execute("getWebhooks", {})
+    assert r.status_code == 200, r.text[:500]
+    assert_no_jwt(r.text, "getWebhooks")
+    tokens = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k.lower().endswith("token"):
+                    tokens.append(v)
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(r.json()["data"])
+    assert tokens, f"the mock listed no webhook with a token: {r.text[:500]}"
+    assert set(tokens) == {"[redacted]"}, tokens
