@@ -159,12 +159,12 @@ WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_
   // Rows [0, limit) are consumed; a "not now" at row r makes limit r, and that row stays
   // "processing" (its attempt counts) to be taken first next time.
   size_t limit = rows.size();
-  std::optional<size_t> retry_row;
+  size_t retry_row = rows.size();  // the row left in hand; rows.size(): none
   auto release_at = clock_.Now();
   for (WebhookConsumer* consumer : consumers_) {
     if (Stopping()) {
       limit = 0;  // all of the batch goes back untouched; the next start takes it up
-      retry_row.reset();
+      retry_row = rows.size();
       release_at = clock_.Now();
       break;
     }
@@ -203,7 +203,7 @@ WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_
     // take is left for later like a "not now" would.
     if (!left_for_later && results.size() < batch.size()) {
       limit = std::min(limit, row_of[results.size()]);
-      retry_row.reset();
+      retry_row = rows.size();
     }
   }
   std::vector<store::QueueCompletion> done;
@@ -216,7 +216,7 @@ WebhookQueue::Drained WebhookQueue::DrainWorkspace(const std::string& workspace_
                                           std::move(errors[i])});
   }
   std::vector<int64_t> untouched;
-  for (size_t i = retry_row ? *retry_row + 1 : limit; i < rows.size(); ++i) {
+  for (size_t i = retry_row < rows.size() ? retry_row + 1 : limit; i < rows.size(); ++i) {
     untouched.push_back(rows[i].id);
   }
   // One transaction for the whole batch: the consumers' work is at least once anyway, and a
