@@ -1,5 +1,6 @@
 #include "common/json_scan.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdlib>
@@ -10,12 +11,14 @@ namespace {
 
 class Scanner {
  public:
-  Scanner(std::string_view text, std::string_view key, std::string* value)
-      : p_(text.data()), end_(text.data() + text.size()), key_(key), value_(value) {}
+  Scanner(std::string_view text, std::string_view key, std::string* value, JsonShape* shape)
+      : p_(text.data()), end_(text.data() + text.size()), key_(key), value_(value),
+        shape_(shape) {}
 
   bool Run() {
     if (!SkipBom()) return false;
     SkipWhitespace();
+    if (shape_ != nullptr && p_ != end_) shape_->top = *p_;
     for (;;) {
       // A value is expected at p_.
       if (p_ == end_) return false;
@@ -24,6 +27,7 @@ class Scanner {
       const char c = *p_;
       if (c == '{') {
         ++p_;
+        Opened();
         SkipWhitespace();
         if (p_ != end_ && *p_ == '}') {
           ++p_;
@@ -34,6 +38,7 @@ class Scanner {
         }
       } else if (c == '[') {
         ++p_;
+        Opened();
         SkipWhitespace();
         if (p_ != end_ && *p_ == ']') {
           ++p_;
@@ -305,10 +310,16 @@ class Scanner {
     }
   }
 
+  // An array or object starts (empty ones are never pushed on stack_, but count as a level).
+  void Opened() {
+    if (shape_ != nullptr) shape_->depth = std::max(shape_->depth, stack_.size() + 1);
+  }
+
   const char* p_;
   const char* end_;
   std::string_view key_;
   std::string* value_;
+  JsonShape* shape_;
   std::vector<char> stack_;  // '{' or '[' per open container
   std::string scratch_;
   bool capture_ = false;  // the next value is the member asked for
@@ -316,8 +327,9 @@ class Scanner {
 
 }  // namespace
 
-bool ScanJson(std::string_view text, std::string_view key, std::string* value) {
-  return Scanner(text, key, value).Run();
+bool ScanJson(std::string_view text, std::string_view key, std::string* value,
+              JsonShape* shape) {
+  return Scanner(text, key, value, shape).Run();
 }
 
 bool JsonDepthAtMost(std::string_view text, int max_depth) {

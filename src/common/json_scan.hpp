@@ -16,8 +16,14 @@ namespace uwh {
 // With a non-empty `key` and an object at the top, `*value` receives the decoded string of the
 // last top-level member named `key` whose value is a string (untouched when there is none). On a
 // false return `*value` is unspecified.
+// With `shape`, it also receives what the webhook receivers check in the same pass: the kind of
+// the top-level value and how deeply arrays and objects nest.
+struct JsonShape {
+  char top = 0;      // '{', '[', or the first byte of a scalar
+  size_t depth = 0;  // the deepest nesting of arrays and objects (0: a scalar)
+};
 [[nodiscard]] bool ScanJson(std::string_view text, std::string_view key = {},
-                            std::string* value = nullptr);
+                            std::string* value = nullptr, JsonShape* shape = nullptr);
 
 // JSON nested deeper than this is refused wherever it comes in (webhook bodies, API requests,
 // answers from Clockify and http actions): nlohmann's parser and serialiser recurse, and a deep

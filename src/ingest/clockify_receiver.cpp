@@ -11,13 +11,6 @@
 namespace uwh::ingest {
 namespace {
 
-// `json` is valid JSON: its first byte after an optional byte order mark and whitespace.
-bool IsObjectOrArray(std::string_view json) {
-  if (json.starts_with("\xEF\xBB\xBF")) json.remove_prefix(3);
-  const size_t first = json.find_first_not_of(" \t\r\n");
-  return first != std::string_view::npos && (json[first] == '{' || json[first] == '[');
-}
-
 using nlohmann::json;
 
 std::string_view HeaderValue(const ClockifyDelivery& d, std::string_view name) {
@@ -182,13 +175,15 @@ Result<store::NewWebhook> ClockifyReceiver::Build(
                 "the workspace has not installed the add-on");
   }
   std::string body_workspace;
-  // Validated in one pass without building a document: the hot path needs only "workspaceId".
-  if (!ScanJson(delivery.body, "workspaceId", &body_workspace)) {
+  JsonShape shape;
+  // Validated in one pass without building a document: the hot path needs only "workspaceId",
+  // the kind of value at the top and how deep it nests.
+  if (!ScanJson(delivery.body, "workspaceId", &body_workspace, &shape)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
   }
-  if (!JsonDepthAtMost(delivery.body)) return TooDeep();
+  if (shape.depth > static_cast<size_t>(kMaxJsonDepth)) return TooDeep();
   // Clockify sends an entity (an object) or a batch of them (an array), never a bare value.
-  if (!IsObjectOrArray(delivery.body)) {
+  if (shape.top != '{' && shape.top != '[') {
     return Fail(ErrorCode::kInvalidArgument, "invalid_json",
                 "the body is not a JSON object or array");
   }

@@ -15,6 +15,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace uwh {
@@ -236,6 +237,16 @@ TEST(JsonScanTest, JsonDepthAtMostCountsArraysAndObjectsOutsideStrings) {
   EXPECT_TRUE(JsonDepthAtMost("[1,[2],[3],{\"a\":[4]}]", 3));  // siblings do not add up
   EXPECT_TRUE(JsonDepthAtMost(R"(["[[[[", "\"[[[[", {"{{{{": "}}}}"}])", 2));
   EXPECT_TRUE(JsonDepthAtMost(""));
+  // ScanJson measures the same in its one pass, with the kind of value at the top.
+  for (const auto& [text, top, depth] : {std::tuple<std::string, char, size_t>{nested(5), '[', 5},
+                                         {"\xEF\xBB\xBF {\"a\":[[]]}", '{', 3},
+                                         {" 42", '4', 0},
+                                         {R"(["[[[["])", '[', 1}}) {
+    JsonShape shape;
+    ASSERT_TRUE(ScanJson(text, {}, nullptr, &shape)) << text;
+    EXPECT_EQ(shape.top, top) << text;
+    EXPECT_EQ(shape.depth, depth) << text;
+  }
   EXPECT_TRUE(ParseJson(nested(kMaxJsonDepth)).is_array());
   EXPECT_TRUE(ParseJson(nested(100000)).is_discarded());
   EXPECT_TRUE(ParseJson("{not json").is_discarded());
