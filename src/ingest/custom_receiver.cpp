@@ -159,9 +159,10 @@ Result<store::NewWebhook> CustomReceiver::Prepare(const CustomDelivery& d) const
   if (is_form) {
     body = json::parse(FormToJson(d.body));
   } else {
-    if (!JsonDepthAtMost(d.body)) return TooDeep();
     body = ParseJson(d.body);
     if (body.is_discarded()) {
+      // Why, only when it failed: ParseJson measured the depth already.
+      if (!JsonDepthAtMost(d.body)) return TooDeep();
       return Fail(ErrorCode::kInvalidArgument, "invalid_json", "the body is not valid JSON");
     }
   }
